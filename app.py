@@ -1,0 +1,42 @@
+"""gazecast entry point: parse flags, patch for eventlet, build the app, serve.
+
+The only module with process-wide side effects (monkey patching, logging set-up, serving).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def main(argv=None) -> int:
+    """Serve gazecast until interrupted; return the exit status."""
+    from config import parse_args
+
+    config = parse_args(argv)
+    if config.async_mode == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()
+    logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("gazecast")
+
+    from pipeline.devices import gl_probe, torch_device
+
+    gl_info = gl_probe(config.gl_backend, config.gl_device)
+    if "error" in gl_info:
+        print(f"gazecast: {gl_info['error']}", file=sys.stderr)
+        return 2
+    log.info("GL renderer: %s (%s)", gl_info["renderer"], gl_info["version"])
+    log.info("torch device: %s", torch_device(config.torch_device))
+
+    from web import create_app, socketio
+
+    app = create_app(config)
+    log.info("serving on http://%s:%d/ (async mode %s)", config.host, config.port, config.async_mode)
+    socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True,
+                 log_output=config.log_level.upper() == "DEBUG")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""One Config object: defaults, then the environment (GAZECAST_*), then command-line flags."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+@dataclass
+class Config:
+    """Every setting of a gazecast server; stages get what they need from here, never from os.environ."""
+
+    host: str = "127.0.0.1"  # address to serve on
+    port: int = 5000  # port to serve on
+    async_mode: str = "eventlet"  # "eventlet" or "threading"
+    source: str = "demo"  # content of the main channel: "demo", a video file or an image
+    width: int = 1280  # output width of a channel, pixels
+    height: int = 720  # output height of a channel, pixels
+    fps: float = 30.0  # content frame rate when the source does not set one
+    jpeg_quality: int = 80  # quality of the MJPEG frames, 1-100
+    gl_backend: str = "egl"  # moderngl standalone backend; "egl" works headless
+    gl_device: int | None = None  # EGL device index (GPU) or None for the default
+    torch_device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
+    shaders_dir: str = str(ROOT / "shaders")  # where effect programs live
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'gazecast.db'}"  # SQLAlchemy URL
+    message_queue: str | None = None  # redis:// URL shared by several server processes
+    max_payload: int = 1_000_000  # largest Socket.IO message accepted, bytes
+    secret_key: str = field(default_factory=lambda: os.urandom(16).hex(), repr=False)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Config":
+        """Build a Config from defaults overridden by GAZECAST_<FIELD> variables."""
+        environ = os.environ if environ is None else environ
+        cfg = cls()
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"GAZECAST_{f.name.upper()}")
+            if raw is not None:
+                setattr(cfg, f.name, _convert(f, raw))
+        return cfg
+
+    def replace(self, **changes) -> "Config":
+        """Return a copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(f: dataclasses.Field, raw: str):
+    """Convert one environment string to the type of field f."""
+    kind = str(f.type)
+    if raw == "" and "None" in kind:
+        return None
+    if kind.startswith("int"):
+        return int(raw)
+    if kind.startswith("float"):
+        return float(raw)
+    return raw
+
+
+def parse_args(argv=None, environ=None) -> Config:
+    """Parse command-line flags on top of the environment's configuration."""
+    base = Config.from_env(environ)
+    p = argparse.ArgumentParser(prog="app.py", description="gazecast: gaze-contingent video server")
+    p.add_argument("--host", default=base.host, help="address to serve on (default %(default)s)")
+    p.add_argument("--port", type=int, default=base.port, help="port (default %(default)s)")
+    p.add_argument("--async-mode", choices=["eventlet", "threading"], default=base.async_mode,
+                   help="Flask-SocketIO async mode (default %(default)s)")
+    p.add_argument("--source", default=base.source, help="content: demo, a video file or an image")
+    p.add_argument("--size", default=f"{base.width}x{base.height}", help="output WxH (default %(default)s)")
+    p.add_argument("--fps", type=float, default=base.fps, help="content frame rate (default %(default)s)")
+    p.add_argument("--jpeg-quality", type=int, default=base.jpeg_quality, help="MJPEG quality 1-100")
+    p.add_argument("--gl-device", type=int, default=base.gl_device, help="EGL device index of the GPU")
+    p.add_argument("--torch-device", default=base.torch_device, help="auto, cpu or cuda[:N]")
+    p.add_argument("--database-url", default=base.database_url, help="SQLAlchemy URL (SQLite default)")
+    p.add_argument("--message-queue", default=base.message_queue,
+                   help="redis:// URL to share Socket.IO events between server processes")
+    p.add_argument("--log-level", default=base.log_level, help="DEBUG, INFO, WARNING, ...")
+    a = p.parse_args(argv)
+    try:
+        width, height = (int(v) for v in a.size.lower().split("x"))
+    except ValueError:
+        p.error(f"--size must look like 1280x720, got {a.size!r}")
+    return base.replace(host=a.host, port=a.port, async_mode=a.async_mode, source=a.source,
+                        width=width, height=height, fps=a.fps, jpeg_quality=a.jpeg_quality,
+                        gl_device=a.gl_device, torch_device=a.torch_device,
+                        database_url=a.database_url, message_queue=a.message_queue,
+                        log_level=a.log_level)

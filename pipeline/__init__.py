@@ -1,0 +1,1 @@
+"""Channels: a content source, the effect chain, the renderer thread and the MJPEG broadcaster."""

@@ -1,0 +1,158 @@
+"""A channel: content source + effect chain + gaze, rendered on its own OS thread, broadcast as MJPEG."""
+from __future__ import annotations
+
+import logging
+import time as _time
+
+from gaze import GazeSample
+from render import gl
+from render.compositor import Compositor, View
+from render.jpeg import JpegEncoder
+
+from .broadcast import Broadcaster
+from .effects import EffectChain
+from .osthread import threading, time
+from .sources import open_source
+from .stats import FrameStats
+
+log = logging.getLogger(__name__)
+
+
+class Channel:
+    """One running pipeline. Green threads change its state; its render thread reads it."""
+
+    def __init__(self, name: str, config, specs, source: str | None = None):
+        self.name, self.config = name, config
+        self.source_spec = source or config.source
+        self.size = (config.width, config.height)
+        self.effects = EffectChain(specs)
+        self.gaze = GazeSample(t=0.0, x=0.5, y=0.5, source="default")
+        self.broadcaster = Broadcaster()
+        self.stats = FrameStats()
+        self.viewers = 0
+        self.error: str | None = None
+        self.gl_info: dict | None = None
+        self.started_at = _time.time()
+        self._dirty = False  # state changed since the last render
+        self._snapshot = False  # render one frame even with no viewer
+        self._wake = threading.Event()  # a real event: the render thread waits on it
+        self._stop = False
+        self._thread = None
+
+    # ---- called from the server's loop -------------------------------------------------
+    def set_gaze(self, sample: GazeSample) -> None:
+        """Take a new gaze sample; the current frame is re-rendered at once."""
+        self.gaze = sample
+        self._touch()
+
+    def control(self, **change) -> None:
+        """Apply a validated effect change (see EffectChain.apply)."""
+        self.effects.apply(**change)
+        self._touch()
+
+    def add_viewer(self) -> None:
+        """Count a viewer in; the render loop runs while anyone watches."""
+        self.viewers += 1
+        self.ensure_started()
+        self._wake.set()
+
+    def remove_viewer(self) -> None:
+        """Count a viewer out."""
+        self.viewers = max(0, self.viewers - 1)
+
+    def request_frame(self) -> int:
+        """Ask for one frame even if nobody watches; return the sequence number to wait past."""
+        seq = self.broadcaster.seq
+        self._snapshot = True
+        self.ensure_started()
+        self._wake.set()
+        return seq
+
+    def state(self) -> dict:
+        """Return what every control panel shows."""
+        return {"channel": self.name, "source": self.source_spec, "size": list(self.size),
+                "effects": self.effects.to_list(), "error": self.error}
+
+    def ensure_started(self) -> None:
+        """Start the render thread once."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"render-{self.name}", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        """Stop the render thread and the broadcaster."""
+        self._stop = True
+        self._wake.set()
+        self.broadcaster.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _touch(self) -> None:
+        self._dirty = True
+        self._wake.set()
+
+    # ---- the render thread ---------------------------------------------------------------
+    def _run(self) -> None:
+        """Own the GL context and the source; render whenever there is something to show."""
+        try:
+            ctx = gl.create_context(self.config.gl_backend, self.config.gl_device)
+            self.gl_info = gl.describe(ctx)
+            compositor = Compositor(ctx, self.size, self.config.shaders_dir)
+            for spec in self.effects.specs.values():
+                compositor.load(spec)
+            source = open_source(self.source_spec, self.size, self.config.fps)
+            encoder = JpegEncoder(self.config.jpeg_quality)
+        except Exception as exc:
+            self.error = str(exc)
+            log.error("channel %s cannot start: %s", self.name, exc)
+            return
+        log.info("channel %s: %s on %s", self.name, self.source_spec, self.gl_info["renderer"])
+        try:
+            self._loop(compositor, source, encoder)
+        except Exception as exc:  # a source that fails mid-stream, a lost GL context
+            self.error = str(exc)
+            log.exception("channel %s stopped", self.name)
+        finally:
+            source.close()
+            ctx.release()
+
+    def _loop(self, compositor, source, encoder) -> None:
+        period = 1.0 / source.fps
+        next_tick, have_frame = time.monotonic(), False
+        while not self._stop:
+            now = time.monotonic()
+            if self.viewers == 0 and not self._snapshot:
+                self._wait(1.0)
+                next_tick = time.monotonic()
+                continue
+            new_content = now >= next_tick or not have_frame
+            if not new_content and not self._dirty:
+                self._wait(next_tick - now)
+                continue
+            timings = {}
+            if new_content:
+                t0 = time.perf_counter()
+                frame = source.read()
+                t1 = time.perf_counter()
+                compositor.upload(frame)
+                timings.update(read=t1 - t0, upload=time.perf_counter() - t1)
+                next_tick = max(next_tick + period, now - period)
+                have_frame = True
+            self._dirty = self._snapshot = False
+            self._render(compositor, encoder, timings, rerender=not new_content)
+
+    def _render(self, compositor, encoder, timings: dict, rerender: bool) -> None:
+        g = self.gaze
+        view = View(gaze=(g.x, g.y), pupil_mm=g.pupil_mm or 4.0, blink=g.blink,
+                    time=_time.time() - self.started_at)
+        rgba = compositor.render(self.effects.active(), view)
+        timings.update(compositor.timings)
+        t0 = time.perf_counter()
+        jpeg = encoder.encode(rgba)
+        timings["encode"] = time.perf_counter() - t0
+        self.broadcaster.publish(jpeg)
+        self.stats.record(timings, time.time(), rerender)
+
+    def _wait(self, timeout: float) -> None:
+        self._wake.wait(max(0.0, timeout))
+        self._wake.clear()

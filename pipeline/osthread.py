@@ -1,0 +1,56 @@
+"""Real OS threads and blocking primitives, even when eventlet has monkey-patched the stdlib."""
+from __future__ import annotations
+
+import os
+import select
+import sys
+
+
+def _original(name: str):
+    """Return the unpatched stdlib module `name` (eventlet patches threading, time, select)."""
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is not None and patcher.is_monkey_patched(name if name != "threading" else "thread"):
+        return patcher.original(name)
+    return __import__(name)
+
+
+threading = _original("threading")  # OS threads, real locks and events for the render worker
+time = _original("time")  # a real sleep, for code on an OS thread
+
+
+class Wakeup:
+    """Wake a waiter on the server's loop (green or not) from an OS thread, through a pipe.
+
+    Only one waiter may wait at a time (eventlet allows one reader per file descriptor).
+    """
+
+    def __init__(self):
+        self._r, self._w = os.pipe()
+        os.set_blocking(self._r, False)
+        os.set_blocking(self._w, False)
+
+    def set(self) -> None:
+        """Signal from any thread; never blocks (a full pipe already means 'wake up')."""
+        try:
+            os.write(self._w, b"!")
+        except BlockingIOError:
+            pass
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for a signal (cooperatively under eventlet); return True if one came."""
+        ready, _, _ = select.select([self._r], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            os.read(self._r, 65536)  # one read drains it: the pipe never holds more than 64 KiB
+        except BlockingIOError:
+            pass
+        return True
+
+    def close(self) -> None:
+        """Close both ends of the pipe."""
+        for fd in (self._r, self._w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass

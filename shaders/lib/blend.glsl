@@ -1,0 +1,17 @@
+// Pyramid blend for blur effects. The effect defines `float blur_lod(vec2 uv)` before including this:
+// 0 = sharp, each unit doubles the blur. The compositor runs main() once per pyramid level, coarse to
+// fine, at that level's resolution: out_k = mix(level_k, upsampled out_k+1, clamp(lod - k, 0, 1)).
+// Level 0 is the effect's input at full resolution, so the sharp region is exactly the input.
+uniform sampler2D u_fine;    // pyramid level k, read 1:1 at this pass's resolution
+uniform sampler2D u_coarse;  // the blended result of level k+1 (bilinear 2x upsample)
+uniform float u_level;       // k
+
+vec3 blend_level(vec2 uv) {
+    float w = clamp(blur_lod(uv) - u_level, 0.0, 1.0);
+    vec3 fine = texelFetch(u_fine, ivec2(gl_FragCoord.xy), 0).rgb;
+    return mix(fine, texture(u_coarse, uv).rgb, w);
+}
+
+#if !defined CUSTOM_BLEND_MAIN
+void main() { f_color = vec4(blend_level(v_uv), 1.0); }
+#endif

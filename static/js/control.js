@@ -1,0 +1,89 @@
+// The control panel: one card per effect (switch, order, sliders), kept in step with `state`.
+"use strict";
+(() => {
+  const root = document.getElementById("effects");
+  const message = document.getElementById("message");
+  let specs = {}, order = [];
+  const dragging = new Set();
+
+  function show(text, bad) { message.textContent = text; message.className = bad ? "message bad" : "message"; }
+
+  async function control(change) {
+    const ack = await gazecast.request("control", change);
+    if (!ack.ok) show(`${ack.error.code}: ${ack.error.message}`, true);
+    return ack;
+  }
+
+  function card(item) {
+    const spec = specs[item.name];
+    const el = document.createElement("fieldset");
+    el.className = "effect"; el.dataset.effect = item.name;
+    el.innerHTML = `<legend><label><input type="checkbox" class="enabled"> ${item.name}</label>
+      <button class="up" title="run earlier">▲</button><button class="down" title="run later">▼</button></legend>
+      <p class="desc"></p>`;
+    el.querySelector(".desc").textContent = spec.description;
+    el.querySelector(".enabled").addEventListener("change", (ev) =>
+      control({ effect: item.name, enabled: ev.target.checked }));
+    el.querySelector(".up").addEventListener("click", () => move(item.name, -1));
+    el.querySelector(".down").addEventListener("click", () => move(item.name, +1));
+    for (const p of spec.params) el.appendChild(slider(item.name, p));
+    return el;
+  }
+
+  function slider(effect, p) {
+    const row = document.createElement("label");
+    row.className = "param"; row.title = p.description;
+    const step = p.type === "int" ? 1 : (p.max - p.min) / 200;
+    row.innerHTML = `<span class="name">${p.name}</span>
+      <input type="range" min="${p.min}" max="${p.max}" step="${step}" data-param="${p.name}">
+      <output></output>`;
+    const input = row.querySelector("input"), out = row.querySelector("output");
+    let queued = null, busy = false;
+    async function push() {
+      if (busy || queued === null) return;
+      const v = queued; queued = null; busy = true;
+      await control({ effect, params: { [p.name]: v } });
+      busy = false; push();
+    }
+    input.addEventListener("pointerdown", () => dragging.add(input));
+    input.addEventListener("pointerup", () => dragging.delete(input));
+    input.addEventListener("input", () => {
+      out.textContent = Number(input.value).toFixed(3);
+      queued = p.type === "int" ? parseInt(input.value, 10) : parseFloat(input.value);
+      push();
+    });
+    return row;
+  }
+
+  function move(name, delta) {
+    const i = order.indexOf(name), j = i + delta;
+    if (j < 0 || j >= order.length) return;
+    const next = [...order]; [next[i], next[j]] = [next[j], next[i]];
+    control({ order: next });
+  }
+
+  function render(state) {
+    order = state.effects.map((e) => e.name);
+    const existing = new Map([...root.children].map((c) => [c.dataset.effect, c]));
+    for (const item of state.effects) {
+      const el = existing.get(item.name) || card(item);
+      root.appendChild(el);  // appending an existing node moves it: the DOM follows the order
+      el.querySelector(".enabled").checked = item.enabled;
+      el.classList.toggle("off", !item.enabled);
+      for (const input of el.querySelectorAll("input[type=range]")) {
+        const v = item.params[input.dataset.param];
+        if (!dragging.has(input)) input.value = v;
+        input.nextElementSibling.textContent = Number(v).toFixed(3);
+      }
+    }
+    if (state.error) show(state.error, true);
+  }
+
+  gazecast.socket.on("connect", async () => {
+    const ack = await gazecast.request("join", {});
+    if (!ack.ok) return show(`${ack.error.code}: ${ack.error.message}`, true);
+    specs = Object.fromEntries(ack.effects.map((e) => [e.name, e]));
+    render(ack.state);
+  });
+  gazecast.socket.on("state", (state) => { if (Object.keys(specs).length) render(state); });
+})();

@@ -1,0 +1,45 @@
+"""The Flask app factory: configuration, Socket.IO, the channel manager and the blueprints."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from config import ROOT, Config
+
+socketio = SocketIO()
+
+from . import events  # noqa: E402,F401  registers the handlers before any init_app
+
+
+def create_app(config: Config | None = None, test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then the given Config (or the environment's), then test overrides."""
+    config = config or Config.from_env()
+    if test_config:
+        config = config.replace(**test_config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(SECRET_KEY=config.secret_key, GAZECAST=config)
+    socketio.init_app(app, async_mode=config.async_mode, message_queue=config.message_queue,
+                      max_http_buffer_size=config.max_payload, json=_json())
+
+    from pipeline.devices import gl_probe, torch_device
+    from pipeline.manager import ChannelManager
+
+    app.extensions["gazecast"] = ChannelManager(config, spawn=socketio.start_background_task)
+    app.extensions["gazecast.devices"] = {"gl": gl_probe(config.gl_backend, config.gl_device),
+                                          "torch": torch_device(config.torch_device)}
+
+    from . import api, pages, stream
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(stream.bp)
+    app.register_blueprint(api.bp)
+    return app
+
+
+def _json():
+    """A json module that refuses to emit NaN (clients could not parse it)."""
+    import json
+    import types
+
+    return types.SimpleNamespace(dumps=lambda *a, **k: json.dumps(*a, **{**k, "allow_nan": False}),
+                                 loads=json.loads)

@@ -1,0 +1,14 @@
+"""Access to the per-app objects from views and handlers."""
+from flask import current_app
+
+from pipeline.manager import ChannelManager
+
+
+def manager() -> ChannelManager:
+    """Return the channel manager of the current app."""
+    return current_app.extensions["gazecast"]
+
+
+def error(code: str, message: str) -> dict:
+    """Return the protocol's error acknowledgement."""
+    return {"ok": False, "error": {"code": code, "message": message}}
