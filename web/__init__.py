@@ -19,7 +19,7 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.update(SECRET_KEY=config.secret_key, GAZECAST=config)
     socketio.init_app(app, async_mode=config.async_mode, message_queue=config.message_queue,
-                      max_http_buffer_size=config.max_payload, json=_json())
+                      max_http_buffer_size=config.max_payload)
 
     from pipeline.devices import gl_probe, torch_device
     from pipeline.manager import ChannelManager
@@ -35,11 +35,3 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.register_blueprint(api.bp)
     return app
 
-
-def _json():
-    """A json module that refuses to emit NaN (clients could not parse it)."""
-    import json
-    import types
-
-    return types.SimpleNamespace(dumps=lambda *a, **k: json.dumps(*a, **{**k, "allow_nan": False}),
-                                 loads=json.loads)

@@ -1,0 +1,85 @@
+"""The foveate shader on detailed frames: sharp at the gaze, blurred away from it, tunable."""
+import numpy as np
+import pytest
+
+from config import ROOT
+from render.compositor import Compositor, View
+from render.effects import load_effects
+from tests.conftest import detail_frame, sharpness
+
+W, H = 320, 180
+
+
+@pytest.fixture(scope="module")
+def specs():
+    return load_effects(ROOT / "shaders")
+
+
+@pytest.fixture
+def comp(ctx, specs):
+    c = Compositor(ctx, (W, H), ROOT / "shaders")
+    for s in specs.values():
+        c.load(s)
+    c.upload(detail_frame(W, H))
+    return c
+
+
+def render(comp, specs, gaze, **params):
+    spec = specs["foveate"]
+    return comp.render([(spec, {**spec.defaults(), **params})], View(gaze=gaze)).copy()
+
+
+def test_passthrough_without_effects_returns_the_frame(comp):
+    out = comp.render([], View())
+    assert np.array_equal(out[..., :3], detail_frame(W, H)[..., :3])
+
+
+def test_sharp_at_gaze_and_blurred_far_away(comp, specs):
+    original = sharpness(detail_frame(W, H), 0.25, 0.5)
+    out = render(comp, specs, (0.25, 0.5))
+    assert sharpness(out, 0.25, 0.5) > 0.9 * original
+    assert sharpness(out, 0.8, 0.5) < 0.1 * sharpness(detail_frame(W, H), 0.8, 0.5)
+    # the fovea itself is the input, pixel for pixel
+    x, y = int(0.25 * W), int(0.5 * H)
+    assert np.array_equal(out[y - 3:y + 3, x - 3:x + 3, :3], detail_frame(W, H)[y - 3:y + 3, x - 3:x + 3, :3])
+
+
+def test_moving_the_gaze_moves_the_sharp_region(comp, specs):
+    left = render(comp, specs, (0.2, 0.5))
+    right = render(comp, specs, (0.8, 0.5))
+    assert sharpness(left, 0.2, 0.5) > 5 * sharpness(right, 0.2, 0.5)
+    assert sharpness(right, 0.8, 0.5) > 5 * sharpness(left, 0.8, 0.5)
+
+
+def test_vertical_gaze_uses_page_coordinates(comp, specs):
+    top = render(comp, specs, (0.5, 0.15))
+    assert sharpness(top, 0.5, 0.15) > 5 * sharpness(top, 0.5, 0.85)
+
+
+def test_blur_grows_with_eccentricity(comp, specs):
+    out = render(comp, specs, (0.1, 0.5), radius=0.05, falloff=1.2)
+    values = [sharpness(out, x, 0.5) for x in (0.1, 0.35, 0.6, 0.9)]
+    assert values == sorted(values, reverse=True)
+    assert values[1] > 1.5 * values[3]  # a ramp, not one blur behind a hard circle
+
+
+def test_strength_zero_leaves_the_frame_sharp(comp, specs):
+    out = render(comp, specs, (0.2, 0.5), strength=0.0)
+    assert np.array_equal(out[..., :3], detail_frame(W, H)[..., :3])
+
+
+def test_radius_widens_the_sharp_region(comp, specs):
+    small = render(comp, specs, (0.3, 0.5), radius=0.05, falloff=0.05)
+    large = render(comp, specs, (0.3, 0.5), radius=0.5, falloff=0.05)
+    assert sharpness(large, 0.6, 0.5) > 5 * sharpness(small, 0.6, 0.5)
+
+
+def test_strength_sets_the_amount_of_blur(comp, specs):
+    mild = render(comp, specs, (0.1, 0.5), strength=1.0)
+    strong = render(comp, specs, (0.1, 0.5), strength=5.0)
+    assert sharpness(mild, 0.9, 0.5) > 3 * sharpness(strong, 0.9, 0.5)
+
+
+def test_wrong_frame_shape_is_refused(comp):
+    with pytest.raises(ValueError, match="uint8"):
+        comp.upload(np.zeros((H, W, 3), np.uint8))

@@ -1,0 +1,81 @@
+"""Start real gazecast servers (app.py, eventlet) on free ports for tests that cross a socket."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A gazecast process serving on loopback; stop() ends it."""
+
+    def __init__(self, *args: str, log_path: Path, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(self.port), *args],
+                                     cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited {self.proc.returncode}: {self.log_path.read_text()}")
+            try:
+                self.get_json("/healthz")
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server not ready after {timeout}s: {self.log_path.read_text()}")
+
+    def get_json(self, path: str) -> dict:
+        """GET a JSON endpoint."""
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            return json.load(r)
+
+    def stop(self) -> None:
+        """Terminate the server and wait for it."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def read_parts(url: str, count: int, timeout: float = 30.0) -> list[tuple[dict, bytes]]:
+    """Read `count` parts of an MJPEG stream with a raw HTTP client: (headers, body) each."""
+    parts = []
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        assert r.headers["Content-Type"] == "multipart/x-mixed-replace; boundary=frame"
+        while len(parts) < count:
+            line = r.readline()
+            if not line.strip():
+                continue
+            assert line.strip() == b"--frame", line
+            headers = {}
+            while (line := r.readline().strip()):
+                key, _, value = line.decode().partition(":")
+                headers[key.strip().lower()] = value.strip()
+            body = r.read(int(headers["content-length"]))
+            parts.append((headers, body))
+    return parts

@@ -1,0 +1,96 @@
+"""Socket.IO events through the test client: acks, state broadcasts and error codes."""
+import math
+
+import pytest
+
+from web import socketio
+
+
+def test_connect_sends_the_channel_state(sio):
+    received = sio.get_received()
+    state = next(m["args"][0] for m in received if m["name"] == "state")
+    assert state["channel"] == "main"
+    assert [e["name"] for e in state["effects"] if e["enabled"]] == ["foveate"]
+
+
+def test_gaze_is_acknowledged_and_reaches_the_channel(app, sio):
+    ack = sio.emit("gaze", {"x": 0.25, "y": 0.75}, callback=True)
+    assert ack == {"ok": True}
+    gaze = app.extensions["gazecast"].get("main").gaze
+    assert (gaze.x, gaze.y, gaze.source) == (0.25, 0.75, "mouse")
+
+
+def test_gaze_goes_to_other_clients_of_the_channel(app, client, sio):
+    other = socketio.test_client(app, flask_test_client=client)
+    other.get_received()
+    sio.emit("gaze", {"x": 0.1, "y": 0.2}, callback=True)
+    samples = [m["args"][0] for m in other.get_received() if m["name"] == "gaze"]
+    assert samples and (samples[-1]["x"], samples[-1]["y"]) == (0.1, 0.2)
+    other.disconnect()
+
+
+def test_control_changes_the_chain_and_every_panel_gets_state(app, client, sio):
+    panel = socketio.test_client(app, flask_test_client=client)
+    panel.get_received()
+    ack = sio.emit("control", {"effect": "foveate", "params": {"radius": 0.3, "strength": 2.5}}, callback=True)
+    assert ack["ok"] is True
+    params = ack["state"]["effects"][0]["params"]
+    assert (params["radius"], params["strength"]) == (0.3, 2.5)
+    states = [m["args"][0] for m in panel.get_received() if m["name"] == "state"]
+    assert states[-1]["effects"][0]["params"]["radius"] == 0.3
+    active = app.extensions["gazecast"].get("main").effects.active()
+    assert active[0][1]["radius"] == 0.3
+    panel.disconnect()
+
+
+def test_control_switches_an_effect_off(app, sio):
+    ack = sio.emit("control", {"effect": "foveate", "enabled": False}, callback=True)
+    assert ack["ok"] and app.extensions["gazecast"].get("main").effects.active() == []
+
+
+def test_join_returns_protocol_state_and_effects(sio):
+    ack = sio.emit("join", {"channel": "main"}, callback=True)
+    assert ack["ok"] and ack["protocol"] == 1
+    assert ack["state"]["channel"] == "main"
+    assert any(e["name"] == "foveate" for e in ack["effects"])
+
+
+@pytest.mark.parametrize("event,payload,code", [
+    ("gaze", {"x": "left", "y": 0.5}, "bad_type"),
+    ("gaze", {"x": math.nan, "y": 0.5}, "not_finite"),
+    ("gaze", {"x": 0.5, "y": math.inf}, "not_finite"),
+    ("gaze", {"x": 1.5, "y": 0.5}, "out_of_range"),
+    ("gaze", {"x": True, "y": 0.5}, "bad_type"),
+    ("gaze", {"y": 0.5}, "bad_type"),
+    ("gaze", [0.5, 0.5], "bad_request"),
+    ("gaze", "0.5,0.5", "bad_request"),
+    ("gaze", {"x": 0.5, "y": 0.5, "channel": "nowhere"}, "unknown_channel"),
+    ("control", {"effect": "foveate", "params": {"nope": 1}}, "unknown_param"),
+    ("control", {"effect": "foveate", "params": {"radius": math.nan}}, "not_finite"),
+    ("control", {"effect": "foveate", "params": {"radius": "wide"}}, "bad_type"),
+    ("control", {"effect": "foveate", "params": {"radius": 99}}, "out_of_range"),
+    ("control", {"effect": "foveate", "params": [1, 2]}, "bad_type"),
+    ("control", {"effect": "sparkle", "enabled": True}, "unknown_effect"),
+    ("control", {"effect": "foveate", "enabled": "yes"}, "bad_type"),
+    ("control", {"effect": "foveate", "colour": 1}, "bad_request"),
+    ("control", {"order": ["foveate", "foveate"]}, "bad_request"),
+    ("control", {"order": "foveate"}, "bad_type"),
+    ("control", None, "bad_request"),
+    ("join", {"channel": "../etc"}, "bad_channel"),
+])
+def test_bad_payloads_get_an_error_ack(sio, event, payload, code):
+    ack = sio.emit(event, payload, callback=True)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == code and ack["error"]["message"]
+
+
+def test_a_rejected_control_changes_nothing(app, sio):
+    before = app.extensions["gazecast"].get("main").state()
+    ack = sio.emit("control", {"effect": "foveate", "params": {"radius": 0.4, "strength": -3}}, callback=True)
+    assert ack["error"]["code"] == "out_of_range"
+    assert app.extensions["gazecast"].get("main").state() == before
+
+
+def test_the_server_keeps_serving_after_errors(sio):
+    sio.emit("gaze", {"x": math.nan, "y": 0}, callback=True)
+    assert sio.emit("gaze", {"x": 0.5, "y": 0.5}, callback=True) == {"ok": True}

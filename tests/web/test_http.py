@@ -1,0 +1,41 @@
+"""HTTP endpoints through Flask's test client."""
+import numpy as np
+import simplejpeg
+
+
+def test_effects_lists_parameters_with_ranges(client):
+    effects = client.get("/api/effects").get_json()["effects"]
+    foveate = next(e for e in effects if e["name"] == "foveate")
+    assert {p["name"] for p in foveate["params"]} == {"radius", "strength", "falloff"}
+    assert all({"type", "min", "max", "default", "description"} <= p.keys() for p in foveate["params"])
+
+
+def test_healthz_reports_devices_and_channels(client):
+    h = client.get("/healthz").get_json()
+    assert h["devices"]["torch"] in ("cpu", "cuda")
+    assert "llvmpipe" in h["devices"]["gl"]["renderer"] or not h["devices"]["gl"]["software"]
+    assert h["channels"]["main"]["viewers"] == 0
+
+
+def test_snapshot_renders_a_frame_with_content(client):
+    r = client.get("/snapshot/main.jpg")
+    assert r.status_code == 200 and r.mimetype == "image/jpeg"
+    img = simplejpeg.decode_jpeg(r.data)
+    assert img.shape == (180, 320, 3)
+    assert img.std() > 20  # the demo, not a black frame
+
+
+def test_unknown_channel_is_a_404_with_an_error_code(client):
+    r = client.get("/stream/nowhere.mjpg")
+    assert r.status_code == 404 and r.get_json()["error"]["code"] == "unknown_channel"
+    assert client.get("/snapshot/nowhere.jpg").status_code == 404
+
+
+def test_pages_load_with_the_socketio_client(client):
+    for path in ("/", "/control"):
+        html = client.get(path).get_data(as_text=True)
+        assert "/vendor/socket.io.min.js" in html
+    js = client.get("/vendor/socket.io.min.js")
+    assert js.status_code == 200 and b"Socket.IO" in js.data[:400]
+    js.close()
+    assert client.get("/vendor/anything.js").status_code == 404
