@@ -73,6 +73,8 @@ def _panorama(w: int, h: int, seed: int) -> np.ndarray:
     frac = (idx - lo)[..., None]
     rgb = palette[lo] * (1 - frac) + palette[lo + 1] * frac
     rgb *= (0.75 + 0.5 * detail)[..., None]
+    grain = rng.random((h, w)).astype(np.float32)  # pixel-scale texture, like foliage and rock
+    rgb *= (0.8 + 0.4 * cv2.GaussianBlur(grain, (0, 0), 0.7))[..., None]
     img = np.dstack([np.clip(rgb, 0, 255).astype(np.uint8), np.full((h, w), 255, np.uint8)])
     _draw_patterns(img, rng)
     return img
@@ -84,7 +86,7 @@ def _draw_patterns(img: np.ndarray, rng: np.random.Generator) -> None:
     step = max(80, h // 6)
     scale = max(0.35, h / 1800)
     for y in range(step // 2, h, step):
-        for x in range(step // 3, w, step * 2):
+        for x in range(step // 3, w, int(step * 1.5)):
             label = f"{chr(65 + (x // step) % 26)}{y // step}-{rng.integers(100, 999)}"
             cv2.putText(img, label, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0, 255), 3, cv2.LINE_AA)
             cv2.putText(img, label, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255, 255), 1, cv2.LINE_AA)

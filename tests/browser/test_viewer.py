@@ -1,0 +1,69 @@
+"""The viewer and the control panel in headless Chromium: stream, mouse gaze, live controls."""
+import io
+import time
+
+import numpy as np
+from PIL import Image
+
+from tests.conftest import sharpness
+
+
+def stream_pixels(page) -> np.ndarray:
+    """Screenshot the stream element as an RGB array."""
+    return np.asarray(Image.open(io.BytesIO(page.locator("#stream").screenshot())).convert("RGB"))
+
+
+def wait_for_stream(page):
+    page.wait_for_function("document.getElementById('stream').naturalWidth > 0", timeout=30000)
+    page.wait_for_function("document.getElementById('conn').textContent === 'connected'", timeout=30000)
+
+
+def gaze_at(page, fx, fy, settle=1.0):
+    box = page.locator("#stream").bounding_box()
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=4)
+    time.sleep(settle)  # a few frames at the new gaze
+
+
+def mean_sharpness(rgb, fx, fy):
+    return np.mean([sharpness(rgb, fx + dx, fy + dy, half=20) for dx in (-0.04, 0, 0.04) for dy in (-0.05, 0.05)])
+
+
+def test_viewer_streams_and_the_mouse_moves_the_fovea(page, server, tmp_path):
+    page.goto(server.url + "/")
+    wait_for_stream(page)
+    first = stream_pixels(page)
+    time.sleep(1.0)
+    assert not np.array_equal(first, stream_pixels(page)), "the stream image does not update"
+
+    gaze_at(page, 0.2, 0.5)
+    page.mouse.move(0, 0)  # leave the gaze where it is, take the pointer dot out of the picture
+    left = stream_pixels(page)
+    page.screenshot(path=str(tmp_path / "viewer_left.png"), full_page=True)
+    gaze_at(page, 0.8, 0.5)
+    right = stream_pixels(page)
+    page.screenshot(path=str(tmp_path / "viewer_right.png"), full_page=True)
+    print("screenshots in", tmp_path)
+    assert mean_sharpness(left, 0.2, 0.5) > 2 * mean_sharpness(right, 0.2, 0.5)
+    assert mean_sharpness(right, 0.8, 0.5) > 2 * mean_sharpness(left, 0.8, 0.5)
+    assert "round trip" in page.locator("#rtt").inner_text()
+
+
+def test_control_panel_slider_changes_every_panel_and_the_stream(browser, page, server, tmp_path):
+    page.goto(server.url + "/control")
+    other = browser.new_page()
+    other.goto(server.url + "/control")
+    for pg in (page, other):
+        pg.wait_for_selector("fieldset[data-effect=foveate] input[data-param=strength]", timeout=30000)
+    slider = page.locator("fieldset[data-effect=foveate] input[data-param=strength]")
+    slider.fill("0")  # fires input: strength 0 = no blur anywhere
+    other_slider = other.locator("fieldset[data-effect=foveate] input[data-param=strength]")
+    other.wait_for_function("el => Number(el.value) === 0", arg=other_slider.element_handle(), timeout=10000)
+    time.sleep(1.0)
+    sharp = np.asarray(Image.open(io.BytesIO(page.locator("#preview").screenshot())).convert("RGB"))
+    slider.fill("5")
+    other.wait_for_function("el => Number(el.value) === 5", arg=other_slider.element_handle(), timeout=10000)
+    time.sleep(1.0)
+    blurred = np.asarray(Image.open(io.BytesIO(page.locator("#preview").screenshot())).convert("RGB"))
+    page.screenshot(path=str(tmp_path / "control.png"), full_page=True)
+    other.close()
+    assert mean_sharpness(sharp, 0.85, 0.85) > 2 * mean_sharpness(blurred, 0.85, 0.85)
