@@ -1,0 +1,110 @@
+"""Stream benchmark: a real server at 720p, N MJPEG viewers, Socket.IO round trips while streaming.
+
+Prints frames per second (per viewer and from ffprobe's wall-clock timestamps), the server's CPU
+and the round-trip median/p95 of acknowledged `gaze` events; writes docs/benchmarks.md.
+    python bench/stream.py [--size 1280x720] [--seconds 10] [--viewers 1,3,10]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psutil  # noqa: E402
+import socketio  # noqa: E402
+
+from bench.report import write_section  # noqa: E402
+from tests.support import Server  # noqa: E402
+
+
+def read_stream(url: str, stop: threading.Event, counts: list, i: int) -> None:
+    """Read an MJPEG stream as fast as it comes, counting parts."""
+    with urllib.request.urlopen(url, timeout=30) as r:
+        while not stop.is_set():
+            chunk = r.read(65536)
+            if not chunk:
+                return
+            counts[i] += chunk.count(b"--frame\r\n")
+
+
+def ffprobe_fps(url: str, frames: int = 61) -> float:
+    """Frames per second from ffprobe's wall-clock packet times (TESTING.md's recipe)."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-use_wallclock_as_timestamps", "1", "-read_intervals",
+                          f"%+#{frames}", "-select_streams", "v", "-show_entries", "packet=pts_time",
+                          "-of", "csv=p=0", url], capture_output=True, text=True, timeout=120).stdout
+    t = [float(v) for v in out.split()]
+    return (len(t) - 1) / (t[-1] - t[0])
+
+
+def measure(server: Server, viewers: int, seconds: float) -> dict:
+    """Stream to `viewers` readers for `seconds` while timing Socket.IO round trips."""
+    stop, counts = threading.Event(), [0] * viewers
+    readers = [threading.Thread(target=read_stream, args=(server.url + "/stream.mjpg", stop, counts, i))
+               for i in range(viewers)]
+    for t in readers:
+        t.start()
+    time.sleep(2.0)  # warm-up: GL context, first frames
+    proc = psutil.Process(server.proc.pid)
+    client = socketio.Client()
+    client.connect(server.url, transports=["websocket"], wait_timeout=10)
+    start_counts, cpu0, t0 = list(counts), proc.cpu_times(), time.monotonic()
+    rtts, i = [], 0
+    while time.monotonic() - t0 < seconds:
+        a = time.perf_counter()
+        client.call("gaze", {"x": 0.3 + 0.4 * (i % 2), "y": 0.5}, timeout=5)
+        rtts.append(time.perf_counter() - a)
+        i += 1
+        time.sleep(0.02)
+    elapsed, cpu1 = time.monotonic() - t0, proc.cpu_times()
+    fps = [(c - s) / elapsed for c, s in zip(counts, start_counts)]
+    client.disconnect()
+    stop.set()
+    for t in readers:
+        t.join(timeout=10)
+    rtts.sort()
+    return {"viewers": viewers, "fps_min": min(fps), "fps_mean": statistics.mean(fps),
+            "cpu": 100 * ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) / elapsed,
+            "rtt_p50": 1000 * rtts[len(rtts) // 2], "rtt_p95": 1000 * rtts[int(len(rtts) * 0.95)],
+            "round_trips": len(rtts)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", default="1280x720")
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--viewers", default="1,3,10")
+    a = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server("--size", a.size, log_path=Path(tmp) / "server.log")
+        try:
+            health = server.get_json("/healthz")
+            rows = [measure(server, int(n), a.seconds) for n in a.viewers.split(",")]
+            probe = ffprobe_fps(server.url + "/stream.mjpg")
+            stages = server.get_json("/healthz")["channels"]["main"]["stage_ms"]
+        finally:
+            server.stop()
+    lines = [f"Server: `app.py --size {a.size}` (demo source, foveate on, eventlet), "
+             f"GL {health['devices']['gl'].get('renderer')}.", "",
+             "| viewers | fps (slowest viewer) | fps (mean) | server CPU % of one core | Socket.IO RTT p50 ms | p95 ms |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r['viewers']} | {r['fps_min']:.1f} | {r['fps_mean']:.1f} | {r['cpu']:.0f} | "
+              f"{r['rtt_p50']:.1f} | {r['rtt_p95']:.1f} |" for r in rows]
+    lines += ["", f"ffprobe, wall-clock timestamps over 61 frames, one viewer: **{probe:.1f} fps**.", "",
+              "Per-stage medians on the render thread (ms): "
+              + ", ".join(f"{k} {v}" for k, v in stages.items()) + "."]
+    body = "\n".join(lines)
+    print(body)
+    write_section("stream", f"python bench/stream.py --size {a.size} --seconds {a.seconds:g} --viewers {a.viewers}",
+                  body)
+
+
+if __name__ == "__main__":
+    main()
