@@ -157,3 +157,21 @@ def test_rendering_idles_without_viewers(server):
     time.sleep(1.0)
     after = server.get_json("/healthz")["channels"]["main"]
     assert before["viewers"] == 0 and after["frames"] == before["frames"]
+
+
+def test_a_huge_payload_drops_only_its_sender(server):
+    sender, bystander = socketio.Client(), socketio.Client()
+    sender.connect(server.url, transports=["websocket"], wait_timeout=10)
+    bystander.connect(server.url, transports=["websocket"], wait_timeout=10)
+    try:
+        sender.emit("gaze", {"x": 0.5, "y": 0.5, "pad": "x" * 2_000_000})
+        deadline = time.monotonic() + 10
+        while sender.connected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not sender.connected, "a 2 MB message should be refused by the transport"
+        assert bystander.call("gaze", {"x": 0.4, "y": 0.4}, timeout=5) == {"ok": True}
+        assert len(read_parts(server.url + "/stream.mjpg", 2)) == 2
+    finally:
+        for c in (sender, bystander):
+            if c.connected:
+                c.disconnect()
