@@ -175,3 +175,24 @@ def test_a_huge_payload_drops_only_its_sender(server):
         for c in (sender, bystander):
             if c.connected:
                 c.disconnect()
+
+
+def test_a_stalled_viewer_does_not_slow_the_others(server):
+    import socket
+
+    stalled = socket.create_connection(("127.0.0.1", server.port))
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")  # and never reads
+    try:
+        time.sleep(2.0)  # its socket buffers fill up
+        stop, counts = threading.Event(), [0]
+        reader = threading.Thread(target=_stream_reader, args=(server.url + "/stream.mjpg", stop, counts, 0))
+        reader.start()
+        time.sleep(3.0)
+        stop.set()
+        reader.join(timeout=10)
+        health = server.get_json("/healthz")["channels"]["main"]
+    finally:
+        stalled.close()
+    # the healthy viewer got (nearly) every frame the channel published while the stalled one sat
+    assert counts[0] >= 0.6 * 3.0 * health["fps"] > 0

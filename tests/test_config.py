@@ -1,0 +1,42 @@
+"""Configuration: defaults, then GAZECAST_* variables, then flags; app.py's start-up messages."""
+import subprocess
+import sys
+
+import pytest
+
+from config import Config, parse_args
+from tests.support import ROOT
+
+
+def test_defaults_serve_the_demo_on_loopback():
+    c = Config.from_env({})
+    assert (c.host, c.port, c.async_mode, c.source, c.width, c.height) == ("127.0.0.1", 5000, "eventlet", "demo", 1280, 720)
+    assert c.database_url.startswith("sqlite:///")
+
+
+def test_environment_overrides_defaults_and_flags_override_both():
+    env = {"GAZECAST_PORT": "6000", "GAZECAST_FPS": "24", "GAZECAST_SOURCE": "clip.mp4", "GAZECAST_GL_DEVICE": "1"}
+    assert (Config.from_env(env).port, Config.from_env(env).fps, Config.from_env(env).gl_device) == (6000, 24.0, 1)
+    c = parse_args(["--port", "5001", "--size", "640x360", "--async-mode", "threading"], environ=env)
+    assert (c.port, c.width, c.height, c.async_mode, c.source, c.fps) == (5001, 640, 360, "threading", "clip.mp4", 24.0)
+
+
+def test_a_bad_size_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--size", "big"], environ={})
+    assert "--size must look like 1280x720" in capsys.readouterr().err
+
+
+def test_help_lists_the_flags():
+    out = subprocess.run([sys.executable, str(ROOT / "app.py"), "--help"], capture_output=True, text=True, check=True)
+    for flag in ("--host", "--port", "--async-mode", "--source", "--size", "--message-queue", "--gl-device"):
+        assert flag in out.stdout
+
+
+def test_a_missing_gl_device_stops_with_one_clear_message():
+    out = subprocess.run([sys.executable, str(ROOT / "app.py"), "--gl-device", "97", "--port", "1"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("gazecast: cannot create a headless OpenGL context") and "libegl1" in last
+    assert "Traceback" not in out.stderr
