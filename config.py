@@ -25,6 +25,8 @@ class Config:
     gl_backend: str = "egl"  # moderngl standalone backend; "egl" works headless
     gl_device: int | None = None  # EGL device index (GPU) or None for the default
     torch_device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
+    weights: str = str(ROOT / "models" / "gaze_cnn.pt")  # the eye CNN's checkpoint
+    max_frame_bytes: int = 400_000  # largest webcam JPEG accepted by the `frame` event
     shaders_dir: str = str(ROOT / "shaders")  # where effect programs live
     database_url: str = f"sqlite:///{ROOT / 'var' / 'gazecast.db'}"  # SQLAlchemy URL
     message_queue: str | None = None  # redis:// URL shared by several server processes
@@ -74,6 +76,7 @@ def parse_args(argv=None, environ=None) -> Config:
     p.add_argument("--jpeg-quality", type=int, default=base.jpeg_quality, help="MJPEG quality 1-100")
     p.add_argument("--gl-device", type=int, default=base.gl_device, help="EGL device index of the GPU")
     p.add_argument("--torch-device", default=base.torch_device, help="auto, cpu or cuda[:N]")
+    p.add_argument("--weights", default=base.weights, help="eye CNN checkpoint (default models/gaze_cnn.pt)")
     p.add_argument("--database-url", default=base.database_url, help="SQLAlchemy URL (SQLite default)")
     p.add_argument("--message-queue", default=base.message_queue,
                    help="redis:// URL to share Socket.IO events between server processes")
@@ -85,6 +88,6 @@ def parse_args(argv=None, environ=None) -> Config:
         p.error(f"--size must look like 1280x720, got {a.size!r}")
     return base.replace(host=a.host, port=a.port, async_mode=a.async_mode, source=a.source,
                         width=width, height=height, fps=a.fps, jpeg_quality=a.jpeg_quality,
-                        gl_device=a.gl_device, torch_device=a.torch_device,
+                        gl_device=a.gl_device, torch_device=a.torch_device, weights=a.weights,
                         database_url=a.database_url, message_queue=a.message_queue,
                         log_level=a.log_level)

@@ -54,3 +54,15 @@ class Wakeup:
                 os.close(fd)
             except OSError:
                 pass
+
+
+def offload(fn, *args):
+    """Run a blocking call (torch, image decoding) on an OS thread and wait for it without
+    blocking the server's loop: eventlet's thread pool when patched, a plain call otherwise
+    (in threading mode every handler already runs on its own thread)."""
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is not None and patcher.is_monkey_patched("thread"):
+        from eventlet import tpool
+
+        return tpool.execute(fn, *args)
+    return fn(*args)

@@ -23,10 +23,12 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
 
     from pipeline.devices import gl_probe, torch_device
     from pipeline.manager import ChannelManager
+    from pipeline.tracking import TrackerPool
 
     app.extensions["gazecast"] = ChannelManager(config, spawn=socketio.start_background_task)
     app.extensions["gazecast.devices"] = {"gl": gl_probe(config.gl_backend, config.gl_device),
                                           "torch": torch_device(config.torch_device)}
+    app.extensions["gazecast.trackers"] = TrackerPool(config.weights, torch_device(config.torch_device))
 
     from . import api, pages, stream
 

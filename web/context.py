@@ -9,6 +9,11 @@ def manager() -> ChannelManager:
     return current_app.extensions["gazecast"]
 
 
+def trackers():
+    """Return the per-connection gaze trackers of the current app."""
+    return current_app.extensions["gazecast.trackers"]
+
+
 def error(code: str, message: str) -> dict:
     """Return the protocol's error acknowledgement."""
     return {"ok": False, "error": {"code": code, "message": message}}

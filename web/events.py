@@ -1,9 +1,6 @@
 """Socket.IO handlers: decode the payload, call the channel, acknowledge."""
 from __future__ import annotations
 
-import functools
-import logging
-import math
 import time
 
 from flask import request
@@ -13,40 +10,10 @@ from gaze import GazeSample
 from pipeline.errors import RequestError
 
 from . import socketio
-from .context import error, manager
+from .acks import acked, number, unit
+from .context import manager, trackers
 
-log = logging.getLogger(__name__)
 PROTOCOL = 1
-
-
-def acked(handler):
-    """Turn a handler's result into {"ok": true, ...} and its RequestError into an error ack."""
-
-    @functools.wraps(handler)
-    def wrapper(self, payload=None, *extra):
-        try:
-            if not isinstance(payload, dict):
-                raise RequestError("bad_request", "the payload must be a JSON object")
-            return {"ok": True, **(handler(self, payload) or {})}
-        except RequestError as exc:
-            return error(exc.code, str(exc))
-        except Exception:
-            log.exception("%s failed", handler.__name__)
-            return error("internal", "the server failed to handle this event")
-
-    return wrapper
-
-
-def _unit(payload: dict, key: str) -> float:
-    """Return payload[key] as a finite number in [0, 1], or raise."""
-    value = payload.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RequestError("bad_type", f"'{key}' must be a number in [0, 1]")
-    if not math.isfinite(value):
-        raise RequestError("not_finite", f"'{key}' must be finite, got {value!r}")
-    if not 0.0 <= value <= 1.0:
-        raise RequestError("out_of_range", f"'{key}' must be in [0, 1], got {value}")
-    return float(value)
 
 
 class GazecastNamespace(Namespace):
@@ -68,6 +35,7 @@ class GazecastNamespace(Namespace):
 
     def on_disconnect(self, reason=None):
         self.channels.pop(request.sid, None)
+        trackers().drop(request.sid)
 
     @acked
     def on_join(self, payload):
@@ -82,13 +50,11 @@ class GazecastNamespace(Namespace):
     @acked
     def on_gaze(self, payload):
         channel = self._channel(payload)
-        t = payload.get("t", time.time())
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
-            raise RequestError("bad_type", "'t' must be a finite number (seconds)")
+        t = number(payload, "t", time.time())
         source = payload.get("source", "mouse")
         if source not in ("mouse", "external"):
             raise RequestError("bad_request", "'source' must be 'mouse' or 'external'")
-        sample = GazeSample(t=float(t), x=_unit(payload, "x"), y=_unit(payload, "y"),
+        sample = GazeSample(t=t, x=unit(payload, "x"), y=unit(payload, "y"),
                             source=source, t_server=time.time())
         channel.set_gaze(sample)
         emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=f"ch:{channel.name}",
@@ -108,4 +74,13 @@ class GazecastNamespace(Namespace):
         return {"state": state}
 
 
-socketio.on_namespace(GazecastNamespace("/"))
+
+
+from .tracking import TrackingEvents  # noqa: E402
+
+
+class Handlers(GazecastNamespace, TrackingEvents):
+    """The default namespace with every handler."""
+
+
+socketio.on_namespace(Handlers("/"))

@@ -1,0 +1,149 @@
+"""Per-viewer gaze tracking: webcam JPEGs → CNN estimate → calibration → filters, off the loop."""
+from __future__ import annotations
+
+import math
+import threading  # green under eventlet: serialises one viewer's frames without blocking others
+from dataclasses import replace
+
+from gaze.calibration import Calibration, CalibrationCollector, target_layout, validate
+from gaze.estimator import GazeEstimator
+from gaze.filters import GazeFilter
+
+from .errors import RequestError
+from .osthread import offload
+
+FILTER_DEFAULTS = {"min_cutoff": 1.0, "beta": 0.5, "dispersion": 0.03, "min_duration": 0.1}
+
+
+class Tracker:
+    """One webcam's estimator (with its face tracking), calibration and filter state."""
+
+    def __init__(self, weights: str, device, filter_params: dict | None = None):
+        self.estimator = GazeEstimator(weights, device, gaze_filter=GazeFilter(**(filter_params or {})))
+        self.lock = threading.Lock()
+        self.collector: CalibrationCollector | None = None
+        self.validation: dict | None = None  # target -> calibrated points while validating
+        self.target: tuple | None = None
+        self.onset = 0.0
+
+    def process(self, jpeg: bytes, t: float, view=None) -> dict:
+        """Estimate gaze on one frame; return the ack body (sample or reason, events, timings)."""
+        with self.lock:
+            try:
+                sample = offload(self.estimator.estimate_jpeg, jpeg, t)
+            except ValueError as exc:
+                raise RequestError("bad_image", str(exc)) from None
+            if sample is not None:
+                self._collect(sample)
+                sample = to_view(sample, view)
+        return {"sample": sample, "reason": self.estimator.last_reason,
+                "events": list(self.estimator.events), "timings": dict(self.estimator.timings)}
+
+    def _collect(self, sample) -> None:
+        """Feed calibration or validation with a sample taken while a target is shown."""
+        if self.collector is not None:
+            self.collector.add(sample)
+        elif self.validation is not None and self.target is not None and sample.t >= self.onset + 0.3:
+            if not sample.blink:
+                self.validation.setdefault(self.target, []).append((sample.x, sample.y))
+
+    def calibration(self, action: str, payload: dict) -> dict:
+        """Run one step of calibration: start, target, fit, validate, load, clear."""
+        step = getattr(self, f"_cal_{action}", None) if isinstance(action, str) else None
+        if step is None:
+            raise RequestError("bad_request", "action must be start, target, fit, validate, load or clear")
+        return step(payload) or {}
+
+    def _cal_start(self, payload) -> dict:
+        n = payload.get("points", 9)
+        if n not in (5, 9, 13):
+            raise RequestError("out_of_range", "points must be 5, 9 or 13")
+        self.collector, self.validation, self.target = CalibrationCollector(), None, None
+        return {"targets": [list(p) for p in target_layout(n)]}
+
+    def _cal_target(self, payload) -> None:
+        x, y, t = (_number(payload, k) for k in ("x", "y", "t"))
+        self.target, self.onset = (x, y), t
+        if self.collector is not None:
+            self.collector.start_target(x, y, t)
+
+    def _cal_fit(self, payload) -> dict:
+        if self.collector is None:
+            raise RequestError("bad_request", "start a calibration first")
+        try:
+            self.estimator.calibration = self.collector.fit()
+        except ValueError as exc:
+            raise RequestError("calibration_failed", str(exc)) from None
+        counts = {f"{x:.2f},{y:.2f}": n for (x, y), n in self.collector.per_target.items()}
+        self.collector, self.validation, self.target = None, {}, None
+        return {"calibration": self.estimator.calibration.to_dict(), "samples": counts,
+                "validation_targets": [[0.3, 0.3], [0.7, 0.3], [0.5, 0.5], [0.3, 0.7], [0.7, 0.7]]}
+
+    def _cal_validate(self, payload) -> dict:
+        if not self.validation:
+            raise RequestError("bad_request", "no validation samples: fit, then show validation targets")
+        screen = payload.get("screen_px", [1920, 1080])
+        report = validate(self.validation, screen_px=tuple(screen), screen_cm_w=payload.get("screen_cm", 53.0),
+                          distance_cm=payload.get("distance_cm", 60.0))
+        self.validation, self.target = None, None
+        return {"report": report}
+
+    def _cal_load(self, payload) -> dict:
+        try:
+            self.estimator.calibration = Calibration.from_dict(payload["calibration"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RequestError("bad_request", f"not a calibration: {exc}") from None
+        return {}
+
+    def _cal_clear(self, payload) -> None:
+        self.estimator.calibration = self.collector = self.validation = None
+
+
+def to_view(sample, view):
+    """Map a sample from window coordinates to the video's [x, y, w, h] rectangle in the window."""
+    if not view:
+        return sample
+    left, top, width, height = view
+    x = min(1.0, max(0.0, (sample.x - left) / width))
+    y = min(1.0, max(0.0, (sample.y - top) / height))
+    return replace(sample, x=x, y=y, extra={**sample.extra, "window": [sample.x, sample.y]})
+
+
+def check_view(view):
+    """Validate an optional video rectangle [left, top, width, height] in window units."""
+    if view is None:
+        return None
+    if (not isinstance(view, list) or len(view) != 4
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in view)
+            or view[2] <= 0 or view[3] <= 0):
+        raise RequestError("bad_type", "'view' must be [left, top, width, height] with positive size")
+    return [float(v) for v in view]
+
+
+def _number(payload: dict, key: str) -> float:
+    v = payload.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise RequestError("bad_type", f"'{key}' must be a finite number")
+    return float(v)
+
+
+class TrackerPool:
+    """Trackers by connection; the model weights load once per tracker, off the loop."""
+
+    def __init__(self, weights: str, device: str):
+        self.weights, self.device = weights, device
+        self.trackers: dict[str, Tracker] = {}
+
+    def get(self, key: str) -> Tracker:
+        """Return the tracker of a connection, creating it on first use."""
+        tracker = self.trackers.get(key)
+        if tracker is None:
+            import torch
+
+            tracker = offload(Tracker, self.weights, torch.device(self.device))
+            tracker = self.trackers.setdefault(key, tracker)
+        return tracker
+
+    def drop(self, key: str) -> None:
+        """Forget a connection's tracker."""
+        self.trackers.pop(key, None)
