@@ -78,7 +78,7 @@ def render_sample(rng: np.random.Generator, hard: bool = False, colour: bool = F
     return degrade(img, rng, hard), p
 
 
-def make_batch(n: int, seed: int, hard: bool = False) -> Batch:
+def make_batch(n: int, seed: int | list, hard: bool = False) -> Batch:
     """Render `n` labelled grey eye crops, reproducibly from `seed`."""
     rng = np.random.default_rng(seed)
     imgs = np.empty((n, CROP_H, CROP_W), np.uint8)
