@@ -1,8 +1,9 @@
 """Render one labelled synthetic eye: eyeball, iris, pupil, lids, lashes, glints, skin.
 
 Geometry (millimetres, image axes: x right, y down, z towards the camera, orthographic):
-the eyeball (radius 12 mm) sits at the patch centre; gaze yaw turns it towards +x, pitch
-up (towards -y). The iris (11.7 mm across) and the pupil are discs on the sphere around
+the eyeball (radius 12 mm) sits at the patch centre. Angles are the subject's: positive
+yaw looks to the subject's right, which is image left (-x) in an unmirrored webcam frame;
+positive pitch looks up (-y). The iris (11.7 mm across) and the pupil are discs on the sphere around
 the gaze axis, so they move and foreshorten with yaw/pitch. The nasal corner is at +x
 (a subject's right eye seen by the camera); `detect` flips the other eye to match.
 """
@@ -39,9 +40,9 @@ class EyeParams:
 
 
 def gaze_vector(yaw: float, pitch: float) -> np.ndarray:
-    """Return the unit gaze vector (x right, y down, z to camera) for angles in degrees."""
+    """Return the unit gaze vector (x image right, y down, z to camera) for angles in degrees."""
     y, p = math.radians(yaw), math.radians(pitch)
-    return np.array([math.sin(y) * math.cos(p), -math.sin(p), math.cos(y) * math.cos(p)])
+    return np.array([-math.sin(y) * math.cos(p), -math.sin(p), math.cos(y) * math.cos(p)])
 
 
 def _grid(h: int, w: int, px_per_mm: float, p: EyeParams, ss: int):
