@@ -37,6 +37,7 @@ class EyeParams:
     dx: float = 0.0  # eye centre offset in the patch, mm
     dy: float = 0.0
     lash: float = 1.0  # eyelash strength
+    vignette: float = 1.0  # darkening towards the patch edge (0 when pasted into a face)
 
 
 def gaze_vector(yaw: float, pitch: float) -> np.ndarray:
@@ -150,7 +151,7 @@ def render_eye_patch(p: EyeParams, size=(36, 60), px_per_mm=1.5, rng=None, ss=3)
     ball, g = _eyeball(x, y, p, inside > 0)
     inside = inside[..., None]
     lx, ly = p.light
-    shade = 0.85 + 0.25 * (lx * x + ly * y) / 20 - 0.004 * (x ** 2 + y ** 2) / 4
+    shade = 0.85 + 0.25 * (lx * x + ly * y) / 20 - p.vignette * 0.001 * (x ** 2 + y ** 2)
     skin = np.array(p.skin, np.float32) * shade[..., None]
     crease = np.exp(-((y - (upper - 3.5 * (1 - 0.4 * (x / EYE_HALF_W) ** 2))) / 0.6) ** 2)
     skin = skin * (1 - 0.25 * crease[..., None])

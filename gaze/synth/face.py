@@ -89,7 +89,8 @@ def _paste_eye(img, f: FaceParams, side: int, rng) -> None:
     e = f.eye
     mirrored = side > 0  # the subject's left eye is image right: render mirrored, then flip
     p = replace(e, yaw=-e.yaw if mirrored else e.yaw, roll=(-1 if mirrored else 1) * f.head_roll,
-                dx=0.0, dy=0.0, iris_seed=e.iris_seed + (1 if mirrored else 0))
+                dx=0.0, dy=0.0, iris_seed=e.iris_seed + (1 if mirrored else 0), vignette=0.0, light=(0.0, 0.0),
+                skin=tuple(min(255.0, c / 0.85) for c in e.skin))
     h = int(round(30 * f.px_per_mm)) | 1
     w = int(round(46 * f.px_per_mm)) | 1
     patch = render_eye_patch(p, (h, w), f.px_per_mm * math.cos(math.radians(f.head_yaw)) ** 0.5, rng, ss=2)
