@@ -14,6 +14,7 @@ from .effects import EffectChain
 from .osthread import threading, time
 from .sources import open_source
 from .stats import FrameStats
+from .tracking import FILTER_PARAMS, check_filter
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class Channel:
         self.source_spec = source or config.source
         self.size = (config.width, config.height)
         self.effects = EffectChain(specs)
+        self.filter = {name: spec[0] for name, spec in FILTER_PARAMS.items()}  # gaze filter settings
         self.gaze = GazeSample(t=0.0, x=0.5, y=0.5, source="default")
         self.broadcaster = Broadcaster()
         self.stats = FrameStats()
@@ -45,9 +47,11 @@ class Channel:
         self.gaze = sample
         self._touch()
 
-    def control(self, **change) -> None:
-        """Apply a validated effect change (see EffectChain.apply)."""
+    def control(self, filter=None, **change) -> None:
+        """Apply a validated change of the effects (see EffectChain.apply) and the gaze filter."""
+        new_filter = check_filter(filter) if filter is not None else {}
         self.effects.apply(**change)
+        self.filter = {**self.filter, **new_filter}
         self._touch()
 
     def add_viewer(self) -> None:
@@ -71,7 +75,7 @@ class Channel:
     def state(self) -> dict:
         """Return what every control panel shows."""
         return {"channel": self.name, "source": self.source_spec, "size": list(self.size),
-                "effects": self.effects.to_list(), "error": self.error}
+                "effects": self.effects.to_list(), "filter": dict(self.filter), "error": self.error}
 
     def ensure_started(self) -> None:
         """Start the render thread once."""

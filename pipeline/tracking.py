@@ -12,7 +12,36 @@ from gaze.filters import GazeFilter
 from .errors import RequestError
 from .osthread import offload
 
-FILTER_DEFAULTS = {"min_cutoff": 1.0, "beta": 0.5, "dispersion": 0.03, "min_duration": 0.1}
+# The gaze filter's tunable parameters: default and range (the control panel's `filter` card).
+FILTER_PARAMS = {
+    "min_cutoff": (1.0, 0.01, 10.0, "One Euro: cutoff (Hz) when still; lower = less jitter, more lag"),
+    "beta": (0.5, 0.0, 10.0, "One Euro: speed coefficient; higher = less lag in fast moves"),
+    "dispersion": (0.03, 0.005, 0.2, "I-DT: largest spread of a fixation (screen fraction)"),
+    "min_duration": (0.1, 0.03, 1.0, "I-DT: shortest fixation (seconds)"),
+}
+
+
+def filter_specs() -> list[dict]:
+    """Return the gaze filter's parameters in the shape of an effect's (for the control panel)."""
+    return [{"name": n, "type": "float", "default": d, "min": lo, "max": hi, "description": text}
+            for n, (d, lo, hi, text) in FILTER_PARAMS.items()]
+
+
+def check_filter(params) -> dict:
+    """Validate a partial change of the gaze filter's parameters."""
+    if not isinstance(params, dict):
+        raise RequestError("bad_type", "'filter' must be an object")
+    out = {}
+    for name, value in params.items():
+        if name not in FILTER_PARAMS:
+            raise RequestError("unknown_param", f"the gaze filter has no parameter {name!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise RequestError("bad_type", f"{name} must be a finite number")
+        _, lo, hi, _ = FILTER_PARAMS[name]
+        if not lo <= value <= hi:
+            raise RequestError("out_of_range", f"{name} must be in [{lo}, {hi}], got {value}")
+        out[name] = float(value)
+    return out
 
 
 class Tracker:
@@ -26,9 +55,18 @@ class Tracker:
         self.target: tuple | None = None
         self.onset = 0.0
 
-    def process(self, jpeg: bytes, t: float, view=None) -> dict:
+    def set_filter(self, params: dict) -> None:
+        """Apply the channel's gaze filter parameters (cheap: attributes of the running filter)."""
+        f = self.estimator.filter
+        for one_euro in (f.fx, f.fy):
+            one_euro.min_cutoff, one_euro.beta = params["min_cutoff"], params["beta"]
+        f.fix.dispersion, f.fix.min_duration = params["dispersion"], params["min_duration"]
+
+    def process(self, jpeg: bytes, t: float, view=None, filter_params: dict | None = None) -> dict:
         """Estimate gaze on one frame; return the ack body (sample or reason, events, timings)."""
         with self.lock:
+            if filter_params:
+                self.set_filter(filter_params)
             try:
                 sample = offload(self.estimator.estimate_jpeg, jpeg, t)
             except ValueError as exc:

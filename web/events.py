@@ -11,6 +11,8 @@ from pipeline.errors import RequestError
 
 from . import socketio
 from .acks import acked, number, unit
+from pipeline.tracking import filter_specs
+
 from .context import manager, trackers
 
 PROTOCOL = 1
@@ -45,7 +47,8 @@ class GazecastNamespace(Namespace):
             leave_room(f"ch:{old}")
         self.channels[request.sid] = channel.name
         join_room(f"ch:{channel.name}")
-        return {"protocol": PROTOCOL, "state": channel.state(), "effects": manager().effects()}
+        return {"protocol": PROTOCOL, "state": channel.state(), "effects": manager().effects(),
+                "filter": filter_specs()}
 
     @acked
     def on_gaze(self, payload):
@@ -64,11 +67,12 @@ class GazecastNamespace(Namespace):
     @acked
     def on_control(self, payload):
         channel = self._channel(payload)
-        unknown = set(payload) - {"channel", "effect", "enabled", "params", "order"}
+        unknown = set(payload) - {"channel", "effect", "enabled", "params", "order", "filter"}
         if unknown:
             raise RequestError("bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
         channel.control(effect=payload.get("effect"), enabled=payload.get("enabled"),
-                        params=payload.get("params"), order=payload.get("order"))
+                        params=payload.get("params"), order=payload.get("order"),
+                        filter=payload.get("filter"))
         state = channel.state()
         emit("state", state, to=f"ch:{channel.name}")
         return {"state": state}

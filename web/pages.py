@@ -21,6 +21,13 @@ def control(channel: str = "main"):
     return render_template("control.html", channel=channel)
 
 
+@bp.get("/calibrate")
+@bp.get("/calibrate/<channel>")
+def calibrate(channel: str = "main"):
+    """Calibrate the webcam eye tracker: targets, fit, validation report."""
+    return render_template("calibrate.html", channel=channel)
+
+
 @bp.get("/vendor/<name>")
 def vendor(name: str):
     """Serve a third-party browser library installed by npm."""

@@ -30,6 +30,15 @@
     return el;
   }
 
+  // The gaze filter's card: same sliders, sent as {filter: {...}} (it smooths camera gaze, not the video).
+  function filterCard(params) {
+    const el = document.createElement("fieldset");
+    el.className = "effect filter"; el.dataset.filter = "1";
+    el.innerHTML = `<legend>gaze filter</legend><p class="desc">One Euro smoothing and fixation detection of camera gaze.</p>`;
+    for (const p of params) el.appendChild(slider(null, p));
+    return el;
+  }
+
   function slider(effect, p) {
     const row = document.createElement("label");
     row.className = "param"; row.title = p.description;
@@ -42,7 +51,7 @@
     async function push() {
       if (busy || queued === null) return;
       const v = queued; queued = null; busy = true;
-      await control({ effect, params: { [p.name]: v } });
+      await control(effect ? { effect, params: { [p.name]: v } } : { filter: { [p.name]: v } });
       busy = false; push();
     }
     input.addEventListener("pointerdown", () => dragging.add(input));
@@ -76,6 +85,14 @@
         input.nextElementSibling.textContent = Number(v).toFixed(3);
       }
     }
+    const filterEl = document.querySelector("fieldset[data-filter]");
+    if (filterEl && state.filter) {
+      for (const input of filterEl.querySelectorAll("input[type=range]")) {
+        const v = state.filter[input.dataset.param];
+        if (!dragging.has(input)) input.value = v;
+        input.nextElementSibling.textContent = Number(v).toFixed(3);
+      }
+    }
     if (state.error) show(state.error, true);
   }
 
@@ -83,6 +100,7 @@
     const ack = await gazecast.request("join", {});
     if (!ack.ok) return show(`${ack.error.code}: ${ack.error.message}`, true);
     specs = Object.fromEntries(ack.effects.map((e) => [e.name, e]));
+    if (!document.querySelector("fieldset[data-filter]")) root.after(filterCard(ack.filter));
     render(ack.state);
   });
   gazecast.socket.on("state", (state) => { if (Object.keys(specs).length) render(state); });

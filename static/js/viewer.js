@@ -22,7 +22,30 @@
     });
   }
 
+  // The camera: when it runs, the server's gaze samples move the effect and the dot; the mouse rests.
+  const button = document.getElementById("camera");
+  const sourceEl = document.getElementById("source"), eyeEl = document.getElementById("eye");
+  let camera = null;
+  window.gazecastSamples = [];  // every sample the camera produced, for inspection and tests
+  function showSample(ack) {
+    if (!ack.ok) { sourceEl.textContent = `camera (${ack.error.code})`; return; }
+    if (!ack.gaze) { sourceEl.textContent = `camera (${ack.reason})`; return; }
+    const g = ack.gaze;
+    window.gazecastSamples.push(g);
+    if (window.gazecastSamples.length > 5000) window.gazecastSamples.shift();
+    sourceEl.textContent = `camera · ${camera.medianLatency().toFixed(0)} ms`;
+    eyeEl.textContent = `pupil ${g.pupil_mm.toFixed(1)} mm · ${g.blink ? "blink" : "open"} · `;
+    dot.hidden = false; dot.style.left = `${g.x * 100}%`; dot.style.top = `${g.y * 100}%`;
+  }
+  button.addEventListener("click", async () => {
+    if (camera) { camera.stop(); camera = null; button.textContent = "Use my camera"; sourceEl.textContent = "mouse"; return; }
+    camera = new GazeCamera({ view: () => viewRect(img), onAck: showSample });
+    try { await camera.start(); button.textContent = "Stop camera"; }
+    catch (e) { sourceEl.textContent = `camera unavailable (${e.name})`; camera = null; }
+  });
+
   img.addEventListener("pointermove", (ev) => {
+    if (camera) return;
     const r = img.getBoundingClientRect();
     const x = Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width));
     const y = Math.min(1, Math.max(0, (ev.clientY - r.top) / r.height));

@@ -94,3 +94,24 @@ def test_a_rejected_control_changes_nothing(app, sio):
 def test_the_server_keeps_serving_after_errors(sio):
     sio.emit("gaze", {"x": math.nan, "y": 0}, callback=True)
     assert sio.emit("gaze", {"x": 0.5, "y": 0.5}, callback=True) == {"ok": True}
+
+
+def test_the_gaze_filter_is_tunable_from_the_control_panel(app, sio):
+    ack = sio.emit("join", {"channel": "main"}, callback=True)
+    assert {p["name"] for p in ack["filter"]} == {"min_cutoff", "beta", "dispersion", "min_duration"}
+    ack = sio.emit("control", {"filter": {"min_cutoff": 0.3, "beta": 2.0}}, callback=True)
+    assert ack["ok"] and ack["state"]["filter"]["min_cutoff"] == 0.3 and ack["state"]["filter"]["beta"] == 2.0
+    bad = sio.emit("control", {"filter": {"min_cutoff": -1}}, callback=True)
+    assert bad["error"]["code"] == "out_of_range"
+    assert sio.emit("control", {"filter": {"jitter": 1}}, callback=True)["error"]["code"] == "unknown_param"
+
+
+@pytest.mark.parametrize("payload,code", [
+    ({"jpeg": "not bytes"}, "bad_type"),
+    ({"jpeg": b"\xff\xd8" + b"x" * 500_000}, "payload_too_large"),
+    ({"jpeg": b"\xff\xd8garbage\xff\xd9", "t": math.nan}, "not_finite"),
+    ({"jpeg": b"\xff\xd8garbage\xff\xd9", "view": [0, 0, 0, 1]}, "bad_type"),
+])
+def test_bad_frames_get_an_error_ack_before_any_estimation(sio, payload, code):
+    ack = sio.emit("frame", payload, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == code
