@@ -19,7 +19,8 @@ test: setup-test
 	$(BIN)/python -m pytest
 
 bench: setup-test
-	$(BIN)/python bench/stream.py
+	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/latency.py
 
 setup: system $(VENV)/.stamp-run node_modules/.stamp
 setup-test: system-test $(VENV)/.stamp-test node_modules/.stamp
