@@ -73,7 +73,8 @@ class Tracker:
                 raise RequestError("bad_image", str(exc)) from None
             if sample is not None:
                 self._collect(sample)
-                sample = to_view(sample, view)
+                calibrated = self.estimator.calibration is not None
+                sample = to_view(replace(sample, extra={**sample.extra, "calibrated": calibrated}), view)
         return {"sample": sample, "reason": self.estimator.last_reason,
                 "events": list(self.estimator.events), "timings": dict(self.estimator.timings)}
 

@@ -2,8 +2,11 @@
 // The send rate adapts by itself: a frame goes out only when fewer than two are unanswered.
 "use strict";
 class GazeCamera {
-  constructor({ width = 640, quality = 0.75, view = null, onAck = () => {} } = {}) {
-    this.width = width; this.quality = quality; this.view = view; this.onAck = onAck;
+  // onCapture(canvas, t): called with each frame before it is sent (recording, overlays, tests);
+  // onAck(ack, t): called with the server's answer to the frame captured at t.
+  constructor({ width = 640, quality = 0.75, view = null, onAck = () => {}, onCapture = null, loadCalibration = true } = {}) {
+    this.width = width; this.quality = quality; this.view = view; this.onAck = onAck; this.onCapture = onCapture;
+    this.loadCalibration = loadCalibration;
     this.video = document.createElement("video");
     this.video.muted = true; this.video.playsInline = true;
     this.canvas = document.createElement("canvas");
@@ -19,7 +22,7 @@ class GazeCamera {
     this.canvas.width = Math.round(this.video.videoWidth * scale);
     this.canvas.height = Math.round(this.video.videoHeight * scale);
     this.running = true;
-    const saved = localStorage.getItem("gazecast.calibration");
+    const saved = this.loadCalibration && localStorage.getItem("gazecast.calibration");
     if (saved) await gazecast.request("calibration", { action: "load", calibration: JSON.parse(saved) });
     this.tick();
   }
@@ -38,7 +41,9 @@ class GazeCamera {
   send() {
     this.inFlight += 1; this.sent += 1;
     const t = Date.now() / 1000, t0 = performance.now();
-    this.canvas.getContext("2d").drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
+    this.canvas.getContext("2d", { willReadFrequently: !!this.onCapture })
+      .drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
+    if (this.onCapture) this.onCapture(this.canvas, t);
     this.canvas.toBlob(async (blob) => {
       const jpeg = await blob.arrayBuffer();
       const payload = { jpeg, t };
@@ -46,7 +51,7 @@ class GazeCamera {
       const ack = await gazecast.request("frame", payload);
       this.inFlight -= 1; this.answered += 1;
       this.latencies.push(performance.now() - t0); if (this.latencies.length > 30) this.latencies.shift();
-      this.onAck(ack);
+      this.onAck(ack, t);
     }, "image/jpeg", this.quality);
   }
 

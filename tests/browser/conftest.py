@@ -16,12 +16,24 @@ def server(tmp_path_factory):
     s.stop()
 
 
+def launch(*extra_args):
+    """Launch Debian's Chromium headless (a context manager yielding the browser)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def running():
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                  args=CHROMIUM_ARGS + list(extra_args))
+            yield b
+            b.close()
+    return running()
+
+
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+    with launch() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
