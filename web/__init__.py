@@ -30,10 +30,11 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
                                           "torch": torch_device(config.torch_device)}
     app.extensions["gazecast.trackers"] = TrackerPool(config.weights, torch_device(config.torch_device))
 
-    from . import api, pages, stream
+    from . import api, metrics, pages, stream
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(stream.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(metrics.bp)
     return app
 

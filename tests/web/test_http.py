@@ -39,3 +39,12 @@ def test_pages_load_with_the_socketio_client(client):
     assert js.status_code == 200 and b"Socket.IO" in js.data[:400]
     js.close()
     assert client.get("/vendor/anything.js").status_code == 404
+
+
+def test_metrics_are_prometheus_text_with_stage_timings(client):
+    client.get("/snapshot/main.jpg")  # one frame rendered: stage timings exist
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "# TYPE gazecast_fps gauge" in text
+    assert 'gazecast_frames_total{channel="main"} 1' in text
+    for stage in ("read", "upload", "render", "readback", "encode"):
+        assert f'gazecast_stage_seconds{{channel="main",stage="{stage}"}}' in text
