@@ -28,6 +28,7 @@ class Config:
     weights: str = str(ROOT / "models" / "gaze_cnn.pt")  # the eye CNN's checkpoint
     max_frame_bytes: int = 400_000  # largest webcam JPEG accepted by the `frame` event
     shaders_dir: str = str(ROOT / "shaders")  # where effect programs live
+    media_dir: str = str(ROOT / "media")  # video and image files clients may choose as a source
     database_url: str = f"sqlite:///{ROOT / 'var' / 'gazecast.db'}"  # SQLAlchemy URL
     message_queue: str | None = None  # redis:// URL shared by several server processes
     max_payload: int = 1_000_000  # largest Socket.IO message accepted, bytes
@@ -71,6 +72,8 @@ def parse_args(argv=None, environ=None) -> Config:
     p.add_argument("--async-mode", choices=["eventlet", "threading"], default=base.async_mode,
                    help="Flask-SocketIO async mode (default %(default)s)")
     p.add_argument("--source", default=base.source, help="content: demo, a video file or an image")
+    p.add_argument("--media-dir", default=base.media_dir,
+                   help="folder of videos and images the control panel may switch to")
     p.add_argument("--size", default=f"{base.width}x{base.height}", help="output WxH (default %(default)s)")
     p.add_argument("--fps", type=float, default=base.fps, help="content frame rate (default %(default)s)")
     p.add_argument("--jpeg-quality", type=int, default=base.jpeg_quality, help="MJPEG quality 1-100")
@@ -86,7 +89,7 @@ def parse_args(argv=None, environ=None) -> Config:
         width, height = (int(v) for v in a.size.lower().split("x"))
     except ValueError:
         p.error(f"--size must look like 1280x720, got {a.size!r}")
-    return base.replace(host=a.host, port=a.port, async_mode=a.async_mode, source=a.source,
+    return base.replace(host=a.host, port=a.port, async_mode=a.async_mode, source=a.source, media_dir=a.media_dir,
                         width=width, height=height, fps=a.fps, jpeg_quality=a.jpeg_quality,
                         gl_device=a.gl_device, torch_device=a.torch_device, weights=a.weights,
                         database_url=a.database_url, message_queue=a.message_queue,

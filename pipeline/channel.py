@@ -40,6 +40,8 @@ class Channel:
         self._wake = threading.Event()  # a real event: the render thread waits on it
         self._stop = False
         self._thread = None
+        self._generation = 0  # bumped on a source or size change: the old render thread retires
+        self.source = None  # the open source (owned by the render thread)
 
     # ---- called from the server's loop -------------------------------------------------
     def set_gaze(self, sample: GazeSample) -> None:
@@ -72,6 +74,26 @@ class Channel:
         self._wake.set()
         return seq
 
+    def reconfigure(self, source: str | None = None, size: tuple[int, int] | None = None) -> None:
+        """Switch to another (already validated) source or output size: a fresh render thread takes over."""
+        self.source_spec = source or self.source_spec
+        self.size = tuple(size or self.size)
+        self.error = None
+        self._generation += 1
+        self._wake.set()  # the old thread sees the new generation and exits
+        self._wake = threading.Event()
+        self._thread = None
+        if self.viewers:
+            self.ensure_started()
+        self._touch()
+
+    def push_webcam(self, jpeg: bytes) -> None:
+        """Offer a viewer's webcam frame to a mirror source (ignored by other sources)."""
+        push = getattr(self.source, "push", None)
+        if push is not None:
+            push(jpeg)
+            self._wake.set()
+
     def state(self) -> dict:
         """Return what every control panel shows."""
         return {"channel": self.name, "source": self.source_spec, "size": list(self.size),
@@ -80,7 +102,8 @@ class Channel:
     def ensure_started(self) -> None:
         """Start the render thread once."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"render-{self.name}", daemon=True)
+            self._thread = threading.Thread(target=self._run, args=(self._generation, self._wake),
+                                            name=f"render-{self.name}", daemon=True)
             self._thread.start()
 
     def close(self) -> None:
@@ -96,7 +119,7 @@ class Channel:
         self._wake.set()
 
     # ---- the render thread ---------------------------------------------------------------
-    def _run(self) -> None:
+    def _run(self, generation: int, wake) -> None:
         """Own the GL context and the source; render whenever there is something to show."""
         try:
             ctx = gl.create_context(self.config.gl_backend, self.config.gl_device)
@@ -107,31 +130,35 @@ class Channel:
             source = open_source(self.source_spec, self.size, self.config.fps)
             encoder = JpegEncoder(self.config.jpeg_quality)
         except Exception as exc:
-            self.error = str(exc)
+            if generation == self._generation:
+                self.error = str(exc)
             log.error("channel %s cannot start: %s", self.name, exc)
             return
+        if generation == self._generation:
+            self.source = source
         log.info("channel %s: %s on %s", self.name, self.source_spec, self.gl_info["renderer"])
         try:
-            self._loop(compositor, source, encoder)
+            self._loop(compositor, source, encoder, generation, wake)
         except Exception as exc:  # a source that fails mid-stream, a lost GL context
-            self.error = str(exc)
+            if generation == self._generation:
+                self.error = str(exc)
             log.exception("channel %s stopped", self.name)
         finally:
             source.close()
             ctx.release()
 
-    def _loop(self, compositor, source, encoder) -> None:
+    def _loop(self, compositor, source, encoder, generation: int, wake) -> None:
         period = 1.0 / source.fps
         next_tick, have_frame = time.monotonic(), False
-        while not self._stop:
+        while not self._stop and generation == self._generation:
             now = time.monotonic()
             if self.viewers == 0 and not self._snapshot:
-                self._wait(1.0)
+                _wait(wake, 1.0)
                 next_tick = time.monotonic()
                 continue
             new_content = now >= next_tick or not have_frame
             if not new_content and not self._dirty:
-                self._wait(next_tick - now)
+                _wait(wake, next_tick - now)
                 continue
             timings = {}
             if new_content:
@@ -143,9 +170,9 @@ class Channel:
                 next_tick = max(next_tick + period, now - period)
                 have_frame = True
             self._dirty = self._snapshot = False
-            self._render(compositor, encoder, timings, rerender=not new_content)
+            self._render(compositor, encoder, timings, rerender=not new_content, generation=generation)
 
-    def _render(self, compositor, encoder, timings: dict, rerender: bool) -> None:
+    def _render(self, compositor, encoder, timings: dict, rerender: bool, generation: int) -> None:
         g = self.gaze
         view = View(gaze=(g.x, g.y), pupil_mm=g.pupil_mm or 4.0, blink=g.blink,
                     time=_time.time() - self.started_at)
@@ -154,9 +181,13 @@ class Channel:
         t0 = time.perf_counter()
         jpeg = encoder.encode(rgba)
         timings["encode"] = time.perf_counter() - t0
-        self.broadcaster.publish(jpeg)
+        if generation != self._generation:
+            return  # a retiring thread's last frame: it has the old size or source
         self.stats.record(timings, time.time(), rerender)
+        self.broadcaster.publish(jpeg)
 
-    def _wait(self, timeout: float) -> None:
-        self._wake.wait(max(0.0, timeout))
-        self._wake.clear()
+
+def _wait(event, timeout: float) -> None:
+    """Sleep until woken or timed out, then re-arm the event."""
+    event.wait(max(0.0, timeout))
+    event.clear()

@@ -1,13 +1,18 @@
 """All channels of one server process, the effect catalogue, and the devices they run on."""
 from __future__ import annotations
 
+import glob
 import re
 import time
+from pathlib import Path
 
 from render.effects import load_effects
 
 from .channel import Channel
 from .errors import RequestError
+from .sources import IMAGE_SUFFIXES
+
+VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mjpeg", ".mjpg", ".y4m"}
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -38,6 +43,24 @@ class ChannelManager:
         if channel is None:
             raise RequestError("unknown_channel", f"no channel named {name!r}")
         return channel
+
+    def check_reconfigure(self, source=None, size=None) -> None:
+        """Check a source or size change from a client (raise RequestError if refused)."""
+        if source is not None and source not in self.sources():
+            raise RequestError("unknown_source", f"{source!r} is not one of the sources of /api/sources")
+        if size is not None:
+            ok = (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                                    for v in size))
+            if not ok or not (64 <= size[0] <= 3840 and 64 <= size[1] <= 2160) or size[0] % 2 or size[1] % 2:
+                raise RequestError("bad_size", "size must be [width, height], even, 64x64 to 3840x2160")
+
+    def sources(self) -> list[str]:
+        """Return what a client may choose as content: demo, mirror, server cameras, media files."""
+        media = Path(self.config.media_dir)
+        files = sorted(str(p) for p in media.glob("*")
+                       if p.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES) if media.is_dir() else []
+        cameras = sorted(f"camera:{int(d[len('/dev/video'):])}" for d in glob.glob("/dev/video[0-9]*"))
+        return ["demo", "mirror", *cameras, *files]
 
     def effects(self) -> list[dict]:
         """Return every effect with its parameters."""

@@ -155,6 +155,61 @@ class ImageSource:
         """Release nothing."""
 
 
+class CameraSource:
+    """A camera attached to the server (camera:N), read with OpenCV at the camera's rate."""
+
+    def __init__(self, index: int, size: tuple[int, int], fps: float = 30.0):
+        self.name, self.size = f"camera:{index}", tuple(size)
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            raise SourceError(f"cannot open camera {index}: no such device or it is busy")
+        own = self._cap.get(cv2.CAP_PROP_FPS)
+        self.fps = own if 1 <= own <= 240 else fps
+        self._frame = np.empty((size[1], size[0], 4), np.uint8)
+
+    def read(self) -> np.ndarray:
+        """Return the camera's next frame (a reused RGBA buffer)."""
+        ok, bgr = self._cap.read()
+        if not ok:
+            raise SourceError(f"{self.name} stopped delivering frames (unplugged?)")
+        return _to_rgba(bgr, self.size, self._frame)
+
+    def close(self) -> None:
+        """Release the camera."""
+        self._cap.release()
+
+
+class MirrorSource:
+    """The viewer's own webcam as content: JPEGs pushed from `frame` events, shown mirrored."""
+
+    name = "mirror"
+
+    def __init__(self, size: tuple[int, int], fps: float = 30.0):
+        self.size, self.fps = tuple(size), fps
+        self.latest: bytes | None = None  # the newest webcam JPEG, set from the server's loop
+        self._decoded: bytes | None = None
+        self._frame = np.full((size[1], size[0], 4), 40, np.uint8)
+        cv2.putText(self._frame, "waiting for a webcam (turn the camera on in the viewer)", (20, size[1] // 2),
+                    cv2.FONT_HERSHEY_SIMPLEX, max(0.4, size[1] / 1000), (230, 230, 230, 255), 1, cv2.LINE_AA)
+
+    def push(self, jpeg: bytes) -> None:
+        """Offer a new webcam frame (only the newest is kept)."""
+        self.latest = jpeg
+
+    def read(self) -> np.ndarray:
+        """Decode the newest webcam frame, mirrored, into the RGBA buffer; keep the last one otherwise."""
+        jpeg = self.latest
+        if jpeg is not None and jpeg is not self._decoded:
+            bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+            if bgr is not None:
+                _to_rgba(cv2.flip(bgr, 1), self.size, self._frame)
+            self._decoded = jpeg
+        return self._frame
+
+    def close(self) -> None:
+        """Release nothing."""
+
+
 def _to_rgba(bgr: np.ndarray, size: tuple[int, int], out: np.ndarray) -> np.ndarray:
     """Resize a BGR frame to size and convert it into the RGBA buffer out."""
     if (bgr.shape[1], bgr.shape[0]) != tuple(size):
@@ -164,9 +219,13 @@ def _to_rgba(bgr: np.ndarray, size: tuple[int, int], out: np.ndarray) -> np.ndar
 
 
 def open_source(spec: str, size: tuple[int, int], fps: float = 30.0):
-    """Open "demo", an image file or a video file as a source."""
+    """Open "demo", "mirror", "camera:N", an image file or a video file as a source."""
     if spec == "demo":
         return DemoSource(size, fps)
+    if spec == "mirror":
+        return MirrorSource(size, fps)
+    if spec.startswith("camera:"):
+        return CameraSource(int(spec.split(":", 1)[1]), size, fps)
     if Path(spec).suffix.lower() in IMAGE_SUFFIXES:
         return ImageSource(spec, size, fps)
     return VideoSource(spec, size, fps)

@@ -12,6 +12,12 @@ def effects():
     return jsonify({"effects": manager().effects()})
 
 
+@bp.get("/api/sources")
+def sources():
+    """List the contents a channel can show: demo, mirror (the viewer's webcam), cameras, media files."""
+    return jsonify({"sources": manager().sources()})
+
+
 @bp.get("/healthz")
 def healthz():
     """Report devices, channels, frame rates and viewers."""

@@ -67,12 +67,16 @@ class GazecastNamespace(Namespace):
     @acked
     def on_control(self, payload):
         channel = self._channel(payload)
-        unknown = set(payload) - {"channel", "effect", "enabled", "params", "order", "filter"}
+        unknown = set(payload) - {"channel", "effect", "enabled", "params", "order", "filter", "source", "size"}
         if unknown:
             raise RequestError("bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
+        source, size = payload.get("source"), payload.get("size")
+        manager().check_reconfigure(source, size)
         channel.control(effect=payload.get("effect"), enabled=payload.get("enabled"),
                         params=payload.get("params"), order=payload.get("order"),
                         filter=payload.get("filter"))
+        if source is not None or size is not None:
+            channel.reconfigure(source, tuple(size) if size else None)
         state = channel.state()
         emit("state", state, to=f"ch:{channel.name}")
         return {"state": state}

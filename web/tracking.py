@@ -31,6 +31,7 @@ class TrackingEvents:
     def on_frame(self, payload):
         channel = self._channel(payload)
         jpeg, t, view = _frame_payload(payload)
+        channel.push_webcam(jpeg)
         result = trackers().get(request.sid).process(jpeg, t, view, channel.filter)
         sample = result["sample"]
         if sample is not None:

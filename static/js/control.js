@@ -71,7 +71,21 @@
     control({ order: next });
   }
 
+  // The content card: which source the channel shows, at which size.
+  const sourceSel = document.getElementById("source"), sizeSel = document.getElementById("size");
+  async function loadSources() {
+    const { sources } = await (await fetch("/api/sources")).json();
+    sourceSel.replaceChildren(...sources.map((s) => new Option(s.split("/").pop(), s)));
+  }
+  sourceSel.addEventListener("change", () => control({ source: sourceSel.value }));
+  sizeSel.addEventListener("change", () => control({ size: sizeSel.value.split("x").map(Number) }));
+
   function render(state) {
+    if (![...sourceSel.options].some((o) => o.value === state.source)) sourceSel.add(new Option(state.source, state.source));
+    sourceSel.value = state.source;
+    const size = state.size.join("x");
+    if (![...sizeSel.options].some((o) => o.value === size)) sizeSel.add(new Option(size));
+    sizeSel.value = size;
     order = state.effects.map((e) => e.name);
     const existing = new Map([...root.children].map((c) => [c.dataset.effect, c]));
     for (const item of state.effects) {
@@ -100,6 +114,7 @@
     const ack = await gazecast.request("join", {});
     if (!ack.ok) return show(`${ack.error.code}: ${ack.error.message}`, true);
     specs = Object.fromEntries(ack.effects.map((e) => [e.name, e]));
+    await loadSources();
     if (!document.querySelector("fieldset[data-filter]")) root.after(filterCard(ack.filter));
     render(ack.state);
   });

@@ -115,3 +115,23 @@ def test_the_gaze_filter_is_tunable_from_the_control_panel(app, sio):
 def test_bad_frames_get_an_error_ack_before_any_estimation(sio, payload, code):
     ack = sio.emit("frame", payload, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == code
+
+
+def test_a_channel_switches_source_and_size_from_the_control_panel(app, client, sio, tmp_path):
+    import cv2
+    import numpy as np
+    import simplejpeg
+
+    media = tmp_path / "media"
+    media.mkdir()
+    cv2.imwrite(str(media / "red.png"), np.full((90, 160, 3), (0, 0, 255), np.uint8))
+    mgr = app.extensions["gazecast"]
+    mgr.config.media_dir = str(media)
+    assert str(media / "red.png") in client.get("/api/sources").get_json()["sources"]
+    ack = sio.emit("control", {"source": str(media / "red.png"), "size": [200, 100]}, callback=True)
+    assert ack["ok"] and ack["state"]["source"].endswith("red.png") and ack["state"]["size"] == [200, 100]
+    img = simplejpeg.decode_jpeg(client.get("/snapshot/main.jpg").data)
+    assert img.shape == (100, 200, 3) and img[50, 100, 0] > 200 and img[50, 100, 2] < 60
+    for bad, code in (({"source": "/etc/passwd"}, "unknown_source"), ({"size": [100, 99]}, "bad_size"),
+                      ({"size": "big"}, "bad_size"), ({"source": str(media / "red.png"), "effect": "nope"}, "unknown_effect")):
+        assert sio.emit("control", bad, callback=True)["error"]["code"] == code
