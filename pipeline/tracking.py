@@ -179,7 +179,10 @@ class TrackerPool:
         if tracker is None:
             import torch
 
-            tracker = offload(Tracker, self.weights, torch.device(self.device))
+            try:
+                tracker = offload(Tracker, self.weights, torch.device(self.device))
+            except Exception as exc:  # a missing or incompatible checkpoint: say so, keep serving
+                raise RequestError("model_unavailable", f"cannot load the eye model {self.weights}: {exc}") from None
             tracker = self.trackers.setdefault(key, tracker)
         return tracker
 

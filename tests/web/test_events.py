@@ -135,3 +135,11 @@ def test_a_channel_switches_source_and_size_from_the_control_panel(app, client, 
     for bad, code in (({"source": "/etc/passwd"}, "unknown_source"), ({"size": [100, 99]}, "bad_size"),
                       ({"size": "big"}, "bad_size"), ({"source": str(media / "red.png"), "effect": "nope"}, "unknown_effect")):
         assert sio.emit("control", bad, callback=True)["error"]["code"] == code
+
+
+def test_a_missing_model_is_reported_not_crashed(app, sio):
+    app.extensions["gazecast.trackers"].weights = "/nonexistent/weights.pt"
+    ack = sio.emit("frame", {"jpeg": b"\xff\xd8\xff\xd9", "t": 1.0}, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "model_unavailable"
+    assert "/nonexistent/weights.pt" in ack["error"]["message"]
+    assert sio.emit("gaze", {"x": 0.5, "y": 0.5}, callback=True) == {"ok": True}
