@@ -8,7 +8,7 @@ from pathlib import Path
 
 _UNIFORM = re.compile(r"^\s*uniform\s+(float|int|bool)\s+(\w+)\s*;\s*//\s*@param\s+(.*)$")
 _KEYVAL = re.compile(r"(\w+)=(\S+)")
-_HEADER = re.compile(r"^\s*//\s*@(effect|description|order|pyramid)\s+(.*)$")
+_HEADER = re.compile(r"^\s*//\s*@(effect|description|order|pyramid|feedback)\b\s*(.*)$")
 
 
 class ParamError(ValueError):
@@ -57,6 +57,7 @@ class EffectSpec:
     path: str
     order: int = 100  # default place in the chain, lower runs first
     pyramid: int = 0  # blur pyramid levels the program samples (0: none)
+    feedback: int = 0  # persistent state texture at 1/feedback resolution (0: none), see Compositor
     source: str = field(default="", repr=False, compare=False)
 
     def param(self, name: str) -> ParamSpec:
@@ -68,7 +69,8 @@ class EffectSpec:
 
     def defaults(self) -> dict:
         """Return {parameter: default value}."""
-        return {p.name: (bool(p.default) if p.type == "bool" else p.default) for p in self.params}
+        kinds = {"bool": bool, "int": int, "float": float}
+        return {p.name: kinds[p.type](p.default) for p in self.params}
 
     def to_dict(self) -> dict:
         """Return the JSON form served by /api/effects."""
@@ -90,7 +92,14 @@ def parse_effect(path: Path) -> EffectSpec | None:
         return None
     return EffectSpec(name=header["effect"], description=header.get("description", ""),
                       params=tuple(params), path=str(path), order=int(header.get("order", 100)),
-                      pyramid=int(header.get("pyramid", 0)), source=text)
+                      pyramid=int(header.get("pyramid", 0)), feedback=_feedback(header), source=text)
+
+
+def _feedback(header: dict) -> int:
+    """Read `// @feedback [divisor]`: a bare annotation means state at full resolution."""
+    if "feedback" not in header:
+        return 0
+    return max(1, int(header["feedback"] or 1))
 
 
 def _param(kind: str, name: str, annotation: str) -> ParamSpec:

@@ -7,9 +7,27 @@
 uniform float radius;    // @param min=0.0 max=0.6 default=0.1 | Radius of the sharp fovea (fraction of frame height)
 uniform float strength;  // @param min=0.0 max=5.0 default=4.0 | Blur in the far periphery (pyramid levels; each doubles the blur)
 uniform float falloff;   // @param min=0.01 max=1.5 default=0.35 | Distance over which the blur ramps up to full strength
+uniform float contrast;  // @param min=0.0 max=1.0 default=0.0 | Contrast preservation in the periphery: restore the local contrast the blur removes
 float blur_lod(vec2 uv) {
     float e = clamp((gaze_distance(uv) - radius) / falloff, 0.0, 1.0);
     return strength * e * e * (3.0 - 2.0 * e);
 }
+#define CUSTOM_BLEND_MAIN
 #include "blend.glsl"
+
+// Blur lowers the contrast of everything finer than its scale; the eye reads that as a fog, which
+// peripheral vision does not see. Stretch what survives around the local mean, more where the blur
+// removed more, so edges and shading keep their strength while fine detail stays gone.
+vec3 preserve_contrast(vec3 blurred, vec2 uv) {
+    vec3 mean = texture(u_mean, uv).rgb;
+    float gain = 1.0 + contrast * 0.5 * min(blur_lod(uv), 4.0);
+    return clamp(mean + (blurred - mean) * gain, 0.0, 1.0);
+}
+
+void main() {
+    vec3 c = blend_level(v_uv);
+    if (u_level < 0.5 && contrast > 0.0)  // only the last, full-resolution pass
+        c = preserve_contrast(c, v_uv);
+    f_color = vec4(c, 1.0);
+}
 #endif

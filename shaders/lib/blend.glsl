@@ -5,6 +5,7 @@
 uniform sampler2D u_fine;    // pyramid level k, read 1:1 at this pass's resolution
 uniform sampler2D u_coarse;  // the blended result of level k+1 (bilinear 2x upsample)
 uniform float u_level;       // k
+uniform sampler2D u_mean;    // the coarsest pyramid level: a local mean of the input
 
 vec3 blend_level(vec2 uv) {
     float w = clamp(blur_lod(uv) - u_level, 0.0, 1.0);
