@@ -16,12 +16,13 @@ float blur_lod(vec2 uv) {
 #include "blend.glsl"
 
 // Blur lowers the contrast of everything finer than its scale; the eye reads that as a fog, which
-// peripheral vision does not see. Stretch what survives around the local mean, more where the blur
-// removed more, so edges and shading keep their strength while fine detail stays gone.
+// peripheral vision does not see. Stretch the luminance that survives around the local mean, more
+// where the blur removed more, so edges and shading keep their strength while fine detail stays gone.
+// Luminance only: stretching each channel would oversaturate colours.
 vec3 preserve_contrast(vec3 blurred, vec2 uv) {
-    vec3 mean = texture(u_mean, uv).rgb;
-    float gain = 1.0 + contrast * 0.5 * min(blur_lod(uv), 4.0);
-    return clamp(mean + (blurred - mean) * gain, 0.0, 1.0);
+    float boost = contrast * 0.4 * min(blur_lod(uv), 2.5);
+    float lost = luma(blurred) - luma(texture(u_mean, uv).rgb);
+    return clamp(blurred + lost * boost, 0.0, 1.0);
 }
 
 void main() {
