@@ -118,6 +118,20 @@ class Compositor:
         tex = self._states[name][0][0]  # after a render the newest state sits first
         return np.frombuffer(tex.read(), np.float32).reshape(tex.height, tex.width, 4)
 
+    def release(self) -> None:
+        """Free every GL object this compositor made."""
+        self.ctx.fbo.use()  # moderngl rebinds the last used framebuffer later: it must not be one freed here
+        for name in list(self.programs):
+            self.unload(name)
+        for program in (self._copy, *self._pyramid.programs()):
+            self.passes.forget(program)
+            program.release()
+        self._pyramid.release()
+        for tex, fbo in self._targets:
+            fbo.release()
+            tex.release()
+        self.src.release()
+
     def upload(self, frame: np.ndarray) -> None:
         """Upload an RGBA frame of the compositor's size (row 0 = top)."""
         if frame.shape != (self.size[1], self.size[0], 4) or frame.dtype != np.uint8:

@@ -15,6 +15,17 @@ class Pyramid:
         self._levels: list = []  # pyramid of the input
         self._blends: list = []  # blended levels
 
+    def programs(self) -> tuple:
+        """Return the downsampling programs (the owner releases them)."""
+        return self._down_box, self._down_tent
+
+    def release(self) -> None:
+        """Free the level targets."""
+        for tex, fbo in self._levels + self._blends:
+            fbo.release()
+            tex.release()
+        self._levels, self._blends = [], []
+
     def _targets(self, store: list, levels: int) -> list:
         """Grow a list of half, quarter, ... resolution targets to `levels` entries."""
         w, h = self.size
