@@ -120,7 +120,8 @@ class Compositor:
 
     def release(self) -> None:
         """Free every GL object this compositor made."""
-        self.ctx.fbo.use()  # moderngl rebinds the last used framebuffer later: it must not be one freed here
+        # moderngl rebinds the last used framebuffer when it makes another: park it on framebuffer 0
+        self.ctx.detect_framebuffer(0).use()
         for name in list(self.programs):
             self.unload(name)
         for program in (self._copy, *self._pyramid.programs()):

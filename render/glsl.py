@@ -8,6 +8,7 @@ from pathlib import Path
 import moderngl
 
 HEADER = "#version 330 core\n#define {stage}\n{defines}"
+LINE_STRIDE = 100000  # lines of file k are numbered k * LINE_STRIDE + 1, ...
 _INCLUDE = re.compile(r'^\s*#include\s+"([^"]+)"\s*$')
 # Mesa: "0:12(3): error: ..."; NVIDIA: "0(12) : error C0000: ..."; both start with source-string:line
 _LOG_LINE = re.compile(r"^\s*(\d+)[:(](\d+)\)?(?:\(\d+\))?\s*:\s*(error|warning)\b[^:]*:\s*(.*)$")
@@ -43,8 +44,10 @@ def _expand(source: str, path: str, lib_dir: Path, files: list, stack: tuple) ->
         raise ShaderError(f"#include cycle: {' -> '.join(stack + (path,))}")
     index = len(files)
     files.append(path)
-    # GLSL 3.30: the line after `#line N S` is line N of source string S
-    out = [f"#line 1 {index}"]
+    # GLSL 3.30: the line after `#line N S` is line N of source string S. Mesa drops S from some
+    # messages ("0:1(19): `x' undeclared" for a line of string 2), so the file goes in N as well.
+    base = index * LINE_STRIDE
+    out = [f"#line {base + 1} {index}"]
     for number, line in enumerate(source.splitlines(), start=1):
         m = _INCLUDE.match(line)
         if not m:
@@ -54,7 +57,7 @@ def _expand(source: str, path: str, lib_dir: Path, files: list, stack: tuple) ->
         if not lib.is_file():
             raise ShaderError(f"#include \"{m.group(1)}\" not found in {lib_dir}", path=path, line=number)
         out.append(_expand(lib.read_text(), str(lib), lib_dir, files, stack + (path,)))
-        out.append(f"#line {number + 1} {index}")
+        out.append(f"#line {base + number + 1} {index}")
     return "\n".join(out)
 
 
@@ -63,8 +66,8 @@ def locate(log: str, files: tuple[str, ...]) -> tuple[str | None, int | None, st
     for text in log.splitlines():
         m = _LOG_LINE.match(text)
         if m and m.group(3) == "error":
-            k = int(m.group(1))
-            return (files[k] if k < len(files) else None), int(m.group(2)), m.group(4).strip()
+            k, line = divmod(int(m.group(2)), LINE_STRIDE)
+            return (files[k] if k < len(files) else None), line, m.group(4).strip()
     lines = [t.strip() for t in log.splitlines() if t.strip() and not set(t.strip()) <= {"="}]
     return None, None, (lines[-1] if lines else log.strip())  # a link error names no line
 

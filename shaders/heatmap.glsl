@@ -13,12 +13,15 @@ uniform sampler2D u_prev;   // FEEDBACK_PASS: the state of the previous render (
 uniform sampler2D u_state;  // the state after this render's update
 
 #if defined FEEDBACK_PASS
+// Heat obeys dh/dt = -k h + rate with k = ln 2 / half_life; stepping it by its exact solution makes the
+// result the same at any frame rate (a plain "decay, then add rate * dt" favours slow frame rates).
 void main() {
-    float heat = texture(u_prev, v_uv).r * exp2(-u_dt / half_life);
+    float k = 0.693147 / half_life;
+    float rate = (1.0 - u_blink) * exp(-0.5 * pow(gaze_distance(v_uv) / radius, 2.0)) / dwell;
     // a long gap between renders (nobody watching) must not dump heat at one spot: cap the dwell credited
-    float credit = (1.0 - u_blink) * min(u_dt, 0.5) / dwell;
-    float spot = exp(-0.5 * pow(gaze_distance(v_uv) / radius, 2.0));
-    f_color = vec4(min(heat + credit * spot, 4.0), 0.0, 0.0, 1.0);
+    float gain = (1.0 - exp(-k * min(u_dt, 0.5))) / k;
+    float heat = texture(u_prev, v_uv).r * exp(-k * u_dt) + rate * gain;
+    f_color = vec4(min(heat, 4.0), 0.0, 0.0, 1.0);
 }
 #else
 vec3 palette(float t) {
