@@ -33,7 +33,9 @@ class Compositor:
     Besides the common uniforms of shaders/lib/common.glsl, effects get:
     - u_gaze_held: the gaze of the last render without a blink (a blink freezes it);
     - u_dt: seconds of View.time since the previous render (0 on the first);
-    - with `// @pyramid N`: the blur pyramid (u_fine, u_coarse, u_mean, u_level; see lib/blend.glsl);
+    - with `// @pyramid N`: the blur pyramid (u_fine, u_coarse, u_mean, u_level; see lib/blend.glsl); the
+      last, full-resolution pass runs the program compiled with BLEND_FINAL, so effects can keep work
+      out of it (llvmpipe pays for both sides of a branch);
     - with `// @feedback [D]`: a persistent RGBA32F state at 1/D resolution. Each render first runs the
       program compiled with FEEDBACK_PASS into the state (reading the previous state as u_prev), then
       the program itself with the new state as u_state.
@@ -44,7 +46,7 @@ class Compositor:
         self.lib = Path(shaders_dir) / "lib"
         self.passes = Passes(ctx)
         self.programs: dict[str, moderngl.Program] = {}
-        self._updates: dict[str, moderngl.Program] = {}  # FEEDBACK_PASS variants
+        self._variants: dict[str, dict[str, moderngl.Program]] = {}  # effect -> {"update"|"final": program}
         self._states: dict[str, list] = {}  # effect -> [(tex, fbo) previous, (tex, fbo) next]
         self._copy = self._lib_program("copy.glsl")
         self._pyramid = Pyramid(self.passes, self.size, self._lib_program("downsample.glsl", ["DOWNSAMPLE_BOX"]),
@@ -66,27 +68,32 @@ class Compositor:
         return glsl.build(self.ctx, source, path, self.lib, defines, effect)
 
     def load(self, spec: EffectSpec) -> None:
-        """Compile an effect; on error keep the previous program and raise ShaderError."""
-        program = self.compile_source(spec.source, path=spec.path, effect=spec.name)
-        update = None
+        """Compile an effect and its variants; on error keep the previous programs and raise ShaderError."""
+        wanted = {"main": ()}
         if spec.feedback:
-            try:
-                update = self.compile_source(spec.source, ["FEEDBACK_PASS"], path=spec.path, effect=spec.name)
-            except ShaderError:
+            wanted["update"] = ("FEEDBACK_PASS",)
+        if spec.pyramid:
+            wanted["final"] = ("BLEND_FINAL",)
+        built: dict[str, moderngl.Program] = {}
+        try:
+            for key, defines in wanted.items():
+                built[key] = self.compile_source(spec.source, defines, path=spec.path, effect=spec.name)
+        except ShaderError:
+            for program in built.values():
                 program.release()
-                raise
+            raise
         self.unload(spec.name, keep_state=True)
-        self.programs[spec.name] = program
-        if update is not None:
-            self._updates[spec.name] = update
+        self.programs[spec.name] = built.pop("main")
+        self._variants[spec.name] = built
+        if spec.feedback:
             self._ensure_state(spec.name, spec.feedback)
         else:
             self._drop_state(spec.name)
 
     def unload(self, name: str, keep_state: bool = False) -> None:
         """Release an effect's programs (and its state unless kept for a reload)."""
-        for store in (self.programs, self._updates):
-            old = store.pop(name, None)
+        olds = [self.programs.pop(name, None), *self._variants.pop(name, {}).values()]
+        for old in olds:
             if old is not None:
                 self.passes.forget(old)
                 old.release()
@@ -152,14 +159,15 @@ class Compositor:
     def _step(self, spec: EffectSpec | None, program, fbo, current, uniforms: dict) -> None:
         """Run one effect of the chain from `current` into fbo."""
         inputs = {"u_src": current}
-        if spec is not None and spec.name in self._updates:
+        variants = self._variants.get(spec.name, {}) if spec is not None else {}
+        if "update" in variants:
             states = self._states[spec.name]
             (prev, _), (nxt, nxt_fbo) = states
-            self.passes.draw(self._updates[spec.name], nxt_fbo, {"u_src": current, "u_prev": prev}, uniforms)
+            self.passes.draw(variants["update"], nxt_fbo, {"u_src": current, "u_prev": prev}, uniforms)
             states.reverse()  # ping-pong: this frame's state is next frame's u_prev
             inputs["u_state"] = nxt
         if spec is not None and spec.pyramid:
-            self._pyramid.blend(program, fbo, current, spec.pyramid, uniforms)
+            self._pyramid.blend(program, variants["final"], fbo, current, spec.pyramid, uniforms)
         else:
             self.passes.draw(program, fbo, inputs, uniforms)
 

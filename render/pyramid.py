@@ -26,34 +26,41 @@ class Pyramid:
             tex.release()
         self._levels, self._blends = [], []
 
-    def _targets(self, store: list, levels: int) -> list:
-        """Grow a list of half, quarter, ... resolution targets to `levels` entries."""
+    def _targets(self, store: list, first: int, levels: int) -> list:
+        """Grow a list of targets for levels first..levels (level k at 1/2^k resolution)."""
         w, h = self.size
-        while len(store) < levels:
-            k = len(store) + 1
+        while len(store) < levels - first + 1:
+            k = first + len(store)
             store.append(self.passes.target((max(1, w >> k), max(1, h >> k))))
-        return store[:levels]
+        return store
 
     def build(self, src: moderngl.Texture, levels: int) -> list[moderngl.Texture]:
-        """Downsample src: level k at 1/2^k resolution (the first by a 2x2 box, the rest by a tent)."""
+        """Downsample src to levels first..levels; return (first, textures).
+
+        Level 1 is skipped when there are more: one pass of four bilinear taps reads a 4x4 box of the
+        full-resolution frame straight into level 2, saving a half-resolution pass and its sync, the
+        costliest of the pyramid on a software rasteriser."""
+        first = 2 if levels >= 2 else 1
         out, prev = [], src
-        for k, (tex, fbo) in enumerate(self._targets(self._levels, levels)):
-            self.passes.draw(self._down_box if k == 0 else self._down_tent, fbo, {"u_src": prev}, {})
+        for k, (tex, fbo) in enumerate(self._targets(self._levels, first, levels)):
+            program = self._down_box if first == 1 and k == 0 else self._down_tent
+            self.passes.draw(program, fbo, {"u_src": prev}, {})
             out.append(tex)
             prev = tex
-        return out
+        return first, out
 
-    def blend(self, program, fbo, src: moderngl.Texture, levels: int, uniforms: dict) -> None:
-        """Run a pyramid-blend effect: blend levels coarse to fine, the last pass into fbo.
+    def blend(self, program, final, fbo, src: moderngl.Texture, levels: int, uniforms: dict) -> None:
+        """Run a pyramid-blend effect: blend levels coarse to fine, the last pass (with `final`) into fbo.
 
         Every pass also sees u_mean, the coarsest level: a local mean for contrast-aware effects."""
-        pyramid = self.build(src, levels)
-        blends = self._targets(self._blends, levels)
+        first, pyramid = self.build(src, levels)
+        blends = self._targets(self._blends, first, levels)
         mean = coarse = pyramid[-1]
-        for k in range(levels - 1, 0, -1):
-            tex, level_fbo = blends[k - 1]
-            self.passes.draw(program, level_fbo, {"u_fine": pyramid[k - 1], "u_coarse": coarse, "u_mean": mean},
-                             {**uniforms, "u_level": float(k)})
+        for k in range(levels - 1, first - 1, -1):
+            tex, level_fbo = blends[k - first]
+            self.passes.draw(program, level_fbo, {"u_fine": pyramid[k - first], "u_coarse": coarse, "u_mean": mean},
+                             {**uniforms, "u_level": float(k), "u_step": 1.0,
+                              "u_next": float(k - 1 if k > first else 0)})
             coarse = tex
-        self.passes.draw(program, fbo, {"u_src": src, "u_fine": src, "u_coarse": coarse, "u_mean": mean},
-                         {**uniforms, "u_level": 0.0})
+        self.passes.draw(final, fbo, {"u_src": src, "u_fine": src, "u_coarse": coarse, "u_mean": mean},
+                         {**uniforms, "u_level": 0.0, "u_step": float(first), "u_next": -1.0})

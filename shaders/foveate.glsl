@@ -20,15 +20,17 @@ float blur_lod(vec2 uv) {
 // where the blur removed more, so edges and shading keep their strength while fine detail stays gone.
 // Luminance only: stretching each channel would oversaturate colours.
 vec3 preserve_contrast(vec3 blurred, vec2 uv) {
-    float boost = contrast * 0.4 * min(blur_lod(uv), 2.5);
+    float boost = contrast * 0.4 * min(blur_lod(uv), 2.5);  // 0 in the fovea: it stays the input
     float lost = luma(blurred) - luma(texture(u_mean, uv).rgb);
     return clamp(blurred + lost * boost, 0.0, 1.0);
 }
 
 void main() {
     vec3 c = blend_level(v_uv);
-    if (u_level < 0.5 && contrast > 0.0)  // only the last, full-resolution pass
+#if !defined BLEND_FINAL  // the full-resolution pass stays lean: llvmpipe runs untaken branches too
+    if (u_next == 0.0)  // once, in the last reduced-resolution pass
         c = preserve_contrast(c, v_uv);
+#endif
     f_color = vec4(c, 1.0);
 }
 #endif
