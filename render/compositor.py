@@ -1,6 +1,7 @@
 """The compositor: upload a frame, run the effect chain with the gaze, read the result back."""
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,20 +157,40 @@ class Compositor:
                 "u_blink": float(view.blink), "u_time": float(view.time), "u_dt": float(dt),
                 "u_resolution": (float(self.size[0]), float(self.size[1]))}
 
+    def _box(self, reach: float, common: dict):
+        """Return the pixel box within `reach` frame heights of the gaze and the held gaze, or None
+        when splitting the pass would not pay (the box is most of the frame)."""
+        w, h = self.size
+        if not math.isfinite(reach):
+            return None
+        r = reach * h + 2  # + 2 px: soft edges and rounding
+        xs = [g[0] * w for g in (common["u_gaze"], common["u_gaze_held"])]
+        ys = [g[1] * h for g in (common["u_gaze"], common["u_gaze_held"])]
+        x0, y0 = max(0, int(min(xs) - r)), max(0, int(min(ys) - r))
+        x1, y1 = min(w, int(max(xs) + r) + 1), min(h, int(max(ys) + r) + 1)
+        if (x1 - x0) * (y1 - y0) > 0.6 * w * h:
+            return None
+        return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
     def _step(self, spec: EffectSpec | None, program, fbo, current, uniforms: dict) -> None:
         """Run one effect of the chain from `current` into fbo."""
-        inputs = {"u_src": current}
         variants = self._variants.get(spec.name, {}) if spec is not None else {}
+        inputs = {"u_src": current}
         if "update" in variants:
             states = self._states[spec.name]
             (prev, _), (nxt, nxt_fbo) = states
             self.passes.draw(variants["update"], nxt_fbo, {"u_src": current, "u_prev": prev}, uniforms)
             states.reverse()  # ping-pong: this frame's state is next frame's u_prev
             inputs["u_state"] = nxt
+        # an effect that acts near the gaze only runs there, over a plain copy: on llvmpipe every
+        # full-frame texture read costs milliseconds, and a branch in the shader saves nothing
+        box = self._box(spec.extent_at(uniforms), uniforms) if spec is not None and spec.extent else None
         if spec is not None and spec.pyramid:
-            self._pyramid.blend(program, variants["final"], fbo, current, spec.pyramid, uniforms)
-        else:
-            self.passes.draw(program, fbo, inputs, uniforms)
+            self._pyramid.blend(program, variants["final"], fbo, current, spec.pyramid, uniforms, box, self._copy)
+            return
+        if box is not None:
+            self.passes.draw(self._copy, fbo, {"u_src": current}, {})
+        self.passes.draw(program, fbo, inputs, uniforms, box)
 
     def render(self, chain: list[tuple[EffectSpec, dict]], view: View) -> np.ndarray:
         """Run the chain over the uploaded frame and return the RGBA result (a reused buffer)."""

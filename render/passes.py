@@ -29,8 +29,10 @@ class Passes:
         if vao is not None:
             vao.release()
 
-    def draw(self, program: moderngl.Program, fbo: moderngl.Framebuffer, inputs: dict, uniforms: dict) -> None:
-        """Draw one full-screen pass into fbo with textures bound to the named samplers."""
+    def draw(self, program: moderngl.Program, fbo: moderngl.Framebuffer, inputs: dict, uniforms: dict,
+             box: tuple[int, int, int, int] | None = None) -> None:
+        """Draw one full-screen pass into fbo with textures bound to the named samplers, or only
+        inside box (x, y, width, height in pixels from row 0)."""
         for unit, (name, tex) in enumerate(inputs.items()):
             if name in program:
                 tex.use(unit)
@@ -38,8 +40,11 @@ class Passes:
         for name, value in uniforms.items():
             if name in program:
                 program[name].value = value
+        fbo.scissor = box
         fbo.use()
         vao = self._vaos.get(id(program))
         if vao is None:
             vao = self._vaos[id(program)] = self.ctx.vertex_array(program, [])
         vao.render(moderngl.TRIANGLES, vertices=3)
+        if box is not None:
+            fbo.scissor = None

@@ -49,10 +49,13 @@ class Pyramid:
             prev = tex
         return first, out
 
-    def blend(self, program, final, fbo, src: moderngl.Texture, levels: int, uniforms: dict) -> None:
+    def blend(self, program, final, fbo, src: moderngl.Texture, levels: int, uniforms: dict,
+              box=None, copy=None) -> None:
         """Run a pyramid-blend effect: blend levels coarse to fine, the last pass (with `final`) into fbo.
 
-        Every pass also sees u_mean, the coarsest level: a local mean for contrast-aware effects."""
+        Every pass also sees u_mean, the coarsest level: a local mean for contrast-aware effects.
+        With a box, the full-resolution pass runs only there, over a plain upsampling `copy` of the
+        coarse result: the effect's extent promises that outside the box that is all it would show."""
         first, pyramid = self.build(src, levels)
         blends = self._targets(self._blends, first, levels)
         mean = coarse = pyramid[-1]
@@ -62,5 +65,7 @@ class Pyramid:
                              {**uniforms, "u_level": float(k), "u_step": 1.0,
                               "u_next": float(k - 1 if k > first else 0)})
             coarse = tex
+        if box is not None:
+            self.passes.draw(copy, fbo, {"u_src": coarse}, {})
         self.passes.draw(final, fbo, {"u_src": src, "u_fine": src, "u_coarse": coarse, "u_mean": mean},
-                         {**uniforms, "u_level": 0.0, "u_step": float(first), "u_next": -1.0})
+                         {**uniforms, "u_level": 0.0, "u_step": float(first), "u_next": -1.0}, box)

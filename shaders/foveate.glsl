@@ -2,6 +2,7 @@
 // @description Gaze-contingent blur: sharp inside the fovea, blur growing smoothly with eccentricity.
 // @order 10
 // @pyramid 5
+// @extent radius + falloff if strength >= 2 else inf
 #include "common.glsl"
 #if defined FRAGMENT_SHADER
 uniform float radius;    // @param min=0.0 max=0.6 default=0.1 | Radius of the sharp fovea (fraction of frame height)

@@ -1,6 +1,7 @@
 // @effect lens
 // @description A magnifier that follows the gaze: the content under it enlarged, with a soft edge and a rim.
 // @order 40
+// @extent 1.2 * radius + 0.05
 #include "common.glsl"
 #if defined FRAGMENT_SHADER
 uniform float radius;    // @param min=0.02 max=0.5 default=0.15 | Radius of the lens (fraction of frame height)

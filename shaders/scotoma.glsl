@@ -1,6 +1,7 @@
 // @effect scotoma
 // @description Simulated field loss that moves with the gaze: a central blind spot, a ring, an irregular patch, or tunnel vision.
 // @order 50
+// @extent 1.3 * size + softness + 0.01 if not peripheral else inf
 #include "common.glsl"
 #if defined FRAGMENT_SHADER
 #include "noise.glsl"
