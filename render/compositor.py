@@ -189,7 +189,7 @@ class Compositor:
             self._pyramid.blend(program, variants["final"], fbo, current, spec.pyramid, uniforms, box, self._copy)
             return
         if box is not None:
-            self.passes.draw(self._copy, fbo, {"u_src": current}, {})
+            self.passes.draw_around(self._copy, fbo, {"u_src": current}, {}, box)
         self.passes.draw(program, fbo, inputs, uniforms, box)
 
     def render(self, chain: list[tuple[EffectSpec, dict]], view: View) -> np.ndarray:

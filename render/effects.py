@@ -112,7 +112,7 @@ def _feedback(header: dict) -> int:
     return max(1, int(header["feedback"] or 1))
 
 
-_EXTENT_NAMES = {"inf": math.inf, "min": min, "max": max}
+_EXTENT_NAMES = {"inf": math.inf, "min": min, "max": max, "sqrt": math.sqrt, "sin": math.sin, "asin": math.asin}
 _EXTENT_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.BoolOp, ast.Name,
                  ast.Constant, ast.Load, ast.Call, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.Not,
                  ast.And, ast.Or, ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq)
@@ -138,7 +138,7 @@ def _check_extent(expr: str, params: list, path: Path) -> str:
     for node in ast.walk(tree):
         if not isinstance(node, _EXTENT_NODES) or (isinstance(node, ast.Name) and node.id not in names):
             raise ValueError(f"{path}: @extent {expr!r} may use only numbers, parameters, + - * /, "
-                             f"comparisons, if/else, min, max and inf")
+                             f"comparisons, if/else, {', '.join(_EXTENT_NAMES)}")
     return expr
 
 

@@ -48,3 +48,12 @@ class Passes:
         vao.render(moderngl.TRIANGLES, vertices=3)
         if box is not None:
             fbo.scissor = None
+
+    def draw_around(self, program, fbo, inputs: dict, uniforms: dict, box: tuple[int, int, int, int]) -> None:
+        """Draw a pass everywhere except inside box, as up to four bands (no pixel is drawn twice)."""
+        w, h = fbo.size
+        x, y, bw, bh = box
+        bands = [(0, 0, w, y), (0, y + bh, w, h - y - bh), (0, y, x, bh), (x + bw, y, w - x - bw, bh)]
+        for band in bands:
+            if band[2] > 0 and band[3] > 0:
+                self.draw(program, fbo, inputs, uniforms, band)

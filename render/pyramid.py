@@ -66,6 +66,6 @@ class Pyramid:
                               "u_next": float(k - 1 if k > first else 0)})
             coarse = tex
         if box is not None:
-            self.passes.draw(copy, fbo, {"u_src": coarse}, {})
+            self.passes.draw_around(copy, fbo, {"u_src": coarse}, {}, box)
         self.passes.draw(final, fbo, {"u_src": src, "u_fine": src, "u_coarse": coarse, "u_mean": mean},
                          {**uniforms, "u_level": 0.0, "u_step": float(first), "u_next": -1.0}, box)
