@@ -12,10 +12,23 @@ uniform float u_next;        // the level the next pass blends at; -1 in the las
 uniform float u_step;        // levels from u_fine to u_coarse: 1, or 2 in the last pass (level 1 is skipped)
 uniform sampler2D u_mean;    // the coarsest pyramid level: a local mean of the input
 
+// The coarse level enlarged 2x. One bilinear tap leaves the coarse texels' diamond pattern, which
+// compounds over levels into visible blocks; four taps half a coarse texel apart (a 3x3 tent) do not.
+// The full-resolution pass keeps one tap: there it costs a frame's worth of texture reads.
+vec3 upsample(vec2 uv) {
+#if defined BLEND_FINAL
+    return texture(u_coarse, uv).rgb;
+#else
+    vec2 h = 0.5 / vec2(textureSize(u_coarse, 0));
+    return 0.25 * (texture(u_coarse, uv + vec2(-h.x, -h.y)).rgb + texture(u_coarse, uv + vec2(h.x, -h.y)).rgb
+                 + texture(u_coarse, uv + vec2(-h.x, h.y)).rgb + texture(u_coarse, uv + vec2(h.x, h.y)).rgb);
+#endif
+}
+
 vec3 blend_level(vec2 uv) {
     float w = clamp((blur_lod(uv) - u_level) / u_step, 0.0, 1.0);
     vec3 fine = texelFetch(u_fine, ivec2(gl_FragCoord.xy), 0).rgb;
-    return mix(fine, texture(u_coarse, uv).rgb, w);
+    return mix(fine, upsample(uv), w);
 }
 
 #if !defined CUSTOM_BLEND_MAIN
