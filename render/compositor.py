@@ -35,8 +35,8 @@ class Compositor:
     - u_gaze_held: the gaze of the last render without a blink (a blink freezes it);
     - u_dt: seconds of View.time since the previous render (0 on the first);
     - with `// @pyramid N`: the blur pyramid (u_fine, u_coarse, u_mean, u_level; see lib/blend.glsl); the
-      last, full-resolution pass runs the program compiled with BLEND_FINAL, so effects can keep work
-      out of it (llvmpipe pays for both sides of a branch);
+      finest reduced pass runs the program compiled with BLEND_ONE_TAP, the full-resolution pass with
+      BLEND_FINAL too, so effects can keep work out of them (llvmpipe pays for both sides of a branch);
     - with `// @feedback [D]`: a persistent RGBA32F state at 1/D resolution. Each render first runs the
       program compiled with FEEDBACK_PASS into the state (reading the previous state as u_prev), then
       the program itself with the new state as u_state.
@@ -74,7 +74,8 @@ class Compositor:
         if spec.feedback:
             wanted["update"] = ("FEEDBACK_PASS",)
         if spec.pyramid:
-            wanted["final"] = ("BLEND_FINAL",)
+            wanted["near"] = ("BLEND_ONE_TAP",)
+            wanted["final"] = ("BLEND_FINAL", "BLEND_ONE_TAP")
         built: dict[str, moderngl.Program] = {}
         try:
             for key, defines in wanted.items():
@@ -186,7 +187,8 @@ class Compositor:
         # full-frame texture read costs milliseconds, and a branch in the shader saves nothing
         box = self._box(spec.extent_at(uniforms), uniforms) if spec is not None and spec.extent else None
         if spec is not None and spec.pyramid:
-            self._pyramid.blend(program, variants["final"], fbo, current, spec.pyramid, uniforms, box, self._copy)
+            programs = (program, variants["near"], variants["final"])
+            self._pyramid.blend(programs, fbo, current, spec.pyramid, uniforms, box, self._copy)
             return
         if box is not None:
             self.passes.draw_around(self._copy, fbo, {"u_src": current}, {}, box)

@@ -49,21 +49,23 @@ class Pyramid:
             prev = tex
         return first, out
 
-    def blend(self, program, final, fbo, src: moderngl.Texture, levels: int, uniforms: dict,
+    def blend(self, programs: tuple, fbo, src: moderngl.Texture, levels: int, uniforms: dict,
               box=None, copy=None) -> None:
-        """Run a pyramid-blend effect: blend levels coarse to fine, the last pass (with `final`) into fbo.
+        """Run a pyramid-blend effect: blend levels coarse to fine, the last pass into fbo.
 
+        programs: the effect compiled for the coarse levels, the finest reduced level and the last pass.
         Every pass also sees u_mean, the coarsest level: a local mean for contrast-aware effects.
         With a box, the full-resolution pass runs only there, over a plain upsampling `copy` of the
         coarse result: the effect's extent promises that outside the box that is all it would show."""
+        coarse_program, near, final = programs
         first, pyramid = self.build(src, levels)
         blends = self._targets(self._blends, first, levels)
         mean = coarse = pyramid[-1]
         for k in range(levels - 1, first - 1, -1):
             tex, level_fbo = blends[k - first]
-            self.passes.draw(program, level_fbo, {"u_fine": pyramid[k - first], "u_coarse": coarse, "u_mean": mean},
-                             {**uniforms, "u_level": float(k), "u_step": 1.0,
-                              "u_next": float(k - 1 if k > first else 0)})
+            inputs = {"u_fine": pyramid[k - first], "u_coarse": coarse, "u_mean": mean}
+            level = {"u_level": float(k), "u_step": 1.0, "u_next": float(k - 1 if k > first else 0)}
+            self.passes.draw(coarse_program if k > first else near, level_fbo, inputs, {**uniforms, **level})
             coarse = tex
         if box is not None:
             self.passes.draw_around(copy, fbo, {"u_src": coarse}, {}, box)

@@ -13,10 +13,11 @@ uniform float u_step;        // levels from u_fine to u_coarse: 1, or 2 in the l
 uniform sampler2D u_mean;    // the coarsest pyramid level: a local mean of the input
 
 // The coarse level enlarged 2x. One bilinear tap leaves the coarse texels' diamond pattern, which
-// compounds over levels into visible blocks; four taps half a coarse texel apart (a 3x3 tent) do not.
-// The full-resolution pass keeps one tap: there it costs a frame's worth of texture reads.
+// compounds over the coarsest levels into visible blocks; four taps half a coarse texel apart (a 3x3
+// tent) do not. The passes at level 2 and 0 cost most of the texture reads, and there one tap does:
+// the compositor compiles them with BLEND_ONE_TAP (llvmpipe runs both sides of an if, even a uniform one).
 vec3 upsample(vec2 uv) {
-#if defined BLEND_FINAL
+#if defined BLEND_ONE_TAP
     return texture(u_coarse, uv).rgb;
 #else
     vec2 h = 0.5 / vec2(textureSize(u_coarse, 0));
