@@ -39,7 +39,9 @@ class Compositor:
       BLEND_FINAL too, so effects can keep work out of them (llvmpipe pays for both sides of a branch);
     - with `// @feedback [D]`: a persistent RGBA32F state at 1/D resolution. Each render first runs the
       program compiled with FEEDBACK_PASS into the state (reading the previous state as u_prev), then
-      the program itself with the new state as u_state.
+      the program itself with the new state as u_state;
+    - with `// @extent EXPR`: the effect runs only in the box around the gaze (and held gaze) that EXPR
+      bounds, over a plain copy (see EffectSpec.extent_at).
     """
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int], shaders_dir: str | Path):
@@ -47,7 +49,7 @@ class Compositor:
         self.lib = Path(shaders_dir) / "lib"
         self.passes = Passes(ctx)
         self.programs: dict[str, moderngl.Program] = {}
-        self._variants: dict[str, dict[str, moderngl.Program]] = {}  # effect -> {"update"|"final": program}
+        self._variants: dict[str, dict[str, moderngl.Program]] = {}  # effect -> {"update"|"near"|"final": program}
         self._states: dict[str, list] = {}  # effect -> [(tex, fbo) previous, (tex, fbo) next]
         self._copy = self._lib_program("copy.glsl")
         self._pyramid = Pyramid(self.passes, self.size, self._lib_program("downsample.glsl", ["DOWNSAMPLE_BOX"]),
