@@ -1,6 +1,7 @@
 """The compositor: upload a frame, run the effect chain with the gaze, read the result back."""
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,10 +9,13 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
-from . import gl
+from . import gl, glsl
 from .effects import EffectSpec
+from .glsl import ShaderError
+from .passes import Passes
+from .pyramid import Pyramid
 
-HEADER = "#version 330 core\n#define {stage}\n{defines}"
+__all__ = ["Compositor", "ShaderError", "View"]
 
 
 @dataclass(frozen=True)
@@ -21,110 +25,124 @@ class View:
     gaze: tuple[float, float] = (0.5, 0.5)
     pupil_mm: float = 4.0
     blink: bool = False
-    time: float = 0.0
-
-
-class ShaderError(RuntimeError):
-    """A program that does not compile or link; the message carries the driver's log."""
+    time: float = 0.0  # seconds on the channel's clock; its steps give u_dt
 
 
 class Compositor:
-    """Run effect programs over RGBA frames of one size, on the context of the calling thread."""
+    """Run effect programs over RGBA frames of one size, on the context of the calling thread.
+
+    Besides the common uniforms of shaders/lib/common.glsl, effects get:
+    - u_gaze_held: the gaze of the last render without a blink (a blink freezes it);
+    - u_dt: seconds of View.time since the previous render (0 on the first);
+    - with `// @pyramid N`: the blur pyramid (u_fine, u_coarse, u_mean, u_level; see lib/blend.glsl); the
+      finest reduced pass runs the program compiled with BLEND_ONE_TAP, the full-resolution pass with
+      BLEND_FINAL too, so effects can keep work out of them (llvmpipe pays for both sides of a branch);
+    - with `// @feedback [D]`: a persistent RGBA32F state at 1/D resolution. Each render first runs the
+      program compiled with FEEDBACK_PASS into the state (reading the previous state as u_prev), then
+      the program itself with the new state as u_state;
+    - with `// @extent EXPR`: the effect runs only in the box around the gaze (and held gaze) that EXPR
+      bounds, over a plain copy (see EffectSpec.extent_at).
+    """
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int], shaders_dir: str | Path):
         self.ctx, self.size = ctx, tuple(size)
-        lib = Path(shaders_dir) / "lib"
-        for p in lib.glob("*.glsl"):
-            ctx.includes[p.name] = p.read_text()
-        self.vao_cache: dict[int, moderngl.VertexArray] = {}
+        self.lib = Path(shaders_dir) / "lib"
+        self.passes = Passes(ctx)
         self.programs: dict[str, moderngl.Program] = {}
-        self._copy = self.compile_source((lib / "copy.glsl").read_text())
-        down = (lib / "downsample.glsl").read_text()
-        self._down_box = self.compile_source(down, ["DOWNSAMPLE_BOX"])
-        self._down_tent = self.compile_source(down)
-        self.src = self._texture(self.size)
-        self._targets = [self._target(self.size) for _ in range(2)]
-        self._levels: list[tuple[moderngl.Texture, moderngl.Framebuffer]] = []  # pyramid of the input
-        self._blends: list[tuple[moderngl.Texture, moderngl.Framebuffer]] = []  # blended levels
+        self._variants: dict[str, dict[str, moderngl.Program]] = {}  # effect -> {"update"|"near"|"final": program}
+        self._states: dict[str, list] = {}  # effect -> [(tex, fbo) previous, (tex, fbo) next]
+        self._copy = self._lib_program("copy.glsl")
+        self._pyramid = Pyramid(self.passes, self.size, self._lib_program("downsample.glsl", ["DOWNSAMPLE_BOX"]),
+                                self._lib_program("downsample.glsl"))
+        self.src = self.passes.texture(self.size)
+        self._targets = [self.passes.target(self.size) for _ in range(2)]
         self.out = np.empty((self.size[1], self.size[0], 4), np.uint8)
+        self.gaze_held = (0.5, 0.5)
+        self._last_time: float | None = None
         self.timings = {"render": 0.0, "readback": 0.0}  # seconds spent in the last render()
 
-    def _texture(self, size) -> moderngl.Texture:
-        tex = self.ctx.texture(size, 4)
-        tex.repeat_x = tex.repeat_y = False
-        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
-        return tex
+    def _lib_program(self, name: str, defines=()) -> moderngl.Program:
+        path = self.lib / name
+        return self.compile_source(path.read_text(), defines, path=str(path))
 
-    def _target(self, size) -> tuple[moderngl.Texture, moderngl.Framebuffer]:
-        tex = self._texture(size)
-        return tex, self.ctx.framebuffer(color_attachments=[tex])
-
-    def compile_source(self, source: str, defines=()) -> moderngl.Program:
-        """Compile one program file (both stages); raise ShaderError with the driver's log."""
-        extra = "".join(f"#define {d}\n" for d in defines)
-        try:
-            return self.ctx.program(
-                vertex_shader=HEADER.format(stage="VERTEX_SHADER", defines=extra) + source,
-                fragment_shader=HEADER.format(stage="FRAGMENT_SHADER", defines=extra) + source)
-        except moderngl.Error as exc:
-            raise ShaderError(str(exc)) from None
+    def compile_source(self, source: str, defines=(), path: str = "<source>",
+                       effect: str | None = None) -> moderngl.Program:
+        """Compile one program file (both stages); raise ShaderError located in the file."""
+        return glsl.build(self.ctx, source, path, self.lib, defines, effect)
 
     def load(self, spec: EffectSpec) -> None:
-        """Compile an effect; on error keep the previous program and raise ShaderError."""
-        program = self.compile_source(spec.source)
-        old = self.programs.get(spec.name)
-        self.programs[spec.name] = program
-        if old is not None:
-            self.vao_cache.pop(id(old), None)
-            old.release()
+        """Compile an effect and its variants; on error keep the previous programs and raise ShaderError."""
+        wanted = {"main": ()}
+        if spec.feedback:
+            wanted["update"] = ("FEEDBACK_PASS",)
+        if spec.pyramid:
+            wanted["near"] = ("BLEND_ONE_TAP",)
+            wanted["final"] = ("BLEND_FINAL", "BLEND_ONE_TAP")
+        built: dict[str, moderngl.Program] = {}
+        try:
+            for key, defines in wanted.items():
+                built[key] = self.compile_source(spec.source, defines, path=spec.path, effect=spec.name)
+        except ShaderError:
+            for program in built.values():
+                program.release()
+            raise
+        self.unload(spec.name, keep_state=True)
+        self.programs[spec.name] = built.pop("main")
+        self._variants[spec.name] = built
+        if spec.feedback:
+            self._ensure_state(spec.name, spec.feedback)
+        else:
+            self._drop_state(spec.name)
 
-    def _vao(self, program: moderngl.Program) -> moderngl.VertexArray:
-        vao = self.vao_cache.get(id(program))
-        if vao is None:
-            vao = self.vao_cache[id(program)] = self.ctx.vertex_array(program, [])
-        return vao
+    def unload(self, name: str, keep_state: bool = False) -> None:
+        """Release an effect's programs (and its state unless kept for a reload)."""
+        olds = [self.programs.pop(name, None), *self._variants.pop(name, {}).values()]
+        for old in olds:
+            if old is not None:
+                self.passes.forget(old)
+                old.release()
+        if not keep_state:
+            self._drop_state(name)
 
-    def _pass(self, program, fbo, inputs: dict, uniforms: dict) -> None:
-        """Draw one full-screen pass into fbo."""
-        for unit, (name, tex) in enumerate(inputs.items()):
-            if name in program:
-                tex.use(unit)
-                program[name].value = unit
-        for name, value in uniforms.items():
-            if name in program:
-                program[name].value = value
-        fbo.use()
-        self._vao(program).render(moderngl.TRIANGLES, vertices=3)
+    def _ensure_state(self, name: str, divisor: int) -> None:
+        """Make the two state textures of a feedback effect at 1/divisor resolution, cleared."""
+        size = (max(1, self.size[0] // divisor), max(1, self.size[1] // divisor))
+        if name in self._states and self._states[name][0][0].size == size:
+            return
+        self._drop_state(name)
+        self._states[name] = [self.passes.target(size, "f4") for _ in range(2)]
+        self.reset_state(name)
 
-    def _level_targets(self, store: list, levels: int) -> list:
-        """Grow a list of half, quarter, ... resolution targets to `levels` entries."""
-        w, h = self.size
-        while len(store) < levels:
-            k = len(store) + 1
-            store.append(self._target((max(1, w >> k), max(1, h >> k))))
-        return store
+    def _drop_state(self, name: str) -> None:
+        for tex, fbo in self._states.pop(name, []):
+            fbo.release()
+            tex.release()
 
-    def _pyramid(self, src: moderngl.Texture, levels: int) -> list[moderngl.Texture]:
-        """Build the blur pyramid of src: level k at 1/2^k resolution."""
-        out, prev = [], src
-        for k, (tex, fbo) in enumerate(self._level_targets(self._levels, levels)[:levels]):
-            self._pass(self._down_box if k == 0 else self._down_tent, fbo, {"u_src": prev}, {})
-            out.append(tex)
-            prev = tex
-        return out
+    def reset_state(self, name: str | None = None) -> None:
+        """Clear the persistent state of one feedback effect, or of all."""
+        for key in ([name] if name else list(self._states)):
+            for _, fbo in self._states.get(key, []):
+                fbo.clear(0.0, 0.0, 0.0, 0.0)
 
-    def _blur_pass(self, program, fbo, src, levels: int, uniforms: dict) -> None:
-        """Run a pyramid-blend effect: blend levels coarse to fine, the last pass into fbo."""
-        pyramid = self._pyramid(src, levels)
-        blends = self._level_targets(self._blends, levels)
-        coarse = pyramid[-1]
-        for k in range(levels - 1, 0, -1):
-            tex, level_fbo = blends[k - 1]
-            self._pass(program, level_fbo, {"u_fine": pyramid[k - 1], "u_coarse": coarse},
-                       {**uniforms, "u_level": float(k)})
-            coarse = tex
-        self._pass(program, fbo, {"u_src": src, "u_fine": src, "u_coarse": coarse},
-                   {**uniforms, "u_level": 0.0})
+    def read_state(self, name: str) -> np.ndarray:
+        """Return the current state of a feedback effect as float32 rows (row 0 = top), for tests and tools."""
+        tex = self._states[name][0][0]  # after a render the newest state sits first
+        return np.frombuffer(tex.read(), np.float32).reshape(tex.height, tex.width, 4)
+
+    def release(self) -> None:
+        """Free every GL object this compositor made."""
+        # moderngl rebinds the last used framebuffer when it makes another: park it on framebuffer 0
+        self.ctx.detect_framebuffer(0).use()
+        for name in list(self.programs):
+            self.unload(name)
+        for program in (self._copy, *self._pyramid.programs()):
+            self.passes.forget(program)
+            program.release()
+        self._pyramid.release()
+        for tex, fbo in self._targets:
+            fbo.release()
+            tex.release()
+        self.src.release()
 
     def upload(self, frame: np.ndarray) -> None:
         """Upload an RGBA frame of the compositor's size (row 0 = top)."""
@@ -132,25 +150,77 @@ class Compositor:
             raise ValueError(f"frame must be uint8 {self.size[1]}x{self.size[0]}x4, got {frame.dtype} {frame.shape}")
         self.src.write(frame)
 
+    def _common(self, view: View) -> dict:
+        """Return the uniforms every effect gets, advancing the held gaze and the clock."""
+        if not view.blink:
+            self.gaze_held = tuple(view.gaze)
+        dt = 0.0 if self._last_time is None else max(0.0, view.time - self._last_time)
+        self._last_time = view.time
+        return {"u_gaze": tuple(view.gaze), "u_gaze_held": self.gaze_held, "u_pupil": float(view.pupil_mm),
+                "u_blink": float(view.blink), "u_time": float(view.time), "u_dt": float(dt),
+                "u_resolution": (float(self.size[0]), float(self.size[1]))}
+
+    def _box(self, reach: float, common: dict):
+        """Return the pixel box within `reach` frame heights of the gaze and the held gaze, or None
+        when splitting the pass would not pay (the box is most of the frame)."""
+        w, h = self.size
+        if not math.isfinite(reach):
+            return None
+        r = reach * h + 2  # + 2 px: soft edges and rounding
+        xs = [g[0] * w for g in (common["u_gaze"], common["u_gaze_held"])]
+        ys = [g[1] * h for g in (common["u_gaze"], common["u_gaze_held"])]
+        x0, y0 = max(0, int(min(xs) - r)), max(0, int(min(ys) - r))
+        x1, y1 = min(w, int(max(xs) + r) + 1), min(h, int(max(ys) + r) + 1)
+        if (x1 - x0) * (y1 - y0) > 0.6 * w * h:
+            return None
+        return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+    def _step(self, spec: EffectSpec | None, program, fbo, current, uniforms: dict) -> None:
+        """Run one effect of the chain from `current` into fbo."""
+        variants = self._variants.get(spec.name, {}) if spec is not None else {}
+        inputs = {"u_src": current}
+        if "update" in variants:
+            states = self._states[spec.name]
+            (prev, _), (nxt, nxt_fbo) = states
+            self.passes.draw(variants["update"], nxt_fbo, {"u_src": current, "u_prev": prev}, uniforms)
+            states.reverse()  # ping-pong: this frame's state is next frame's u_prev
+            inputs["u_state"] = nxt
+        # an effect that acts near the gaze only runs there, over a plain copy: on llvmpipe every
+        # full-frame texture read costs milliseconds, and a branch in the shader saves nothing
+        box = self._box(spec.extent_at(uniforms), uniforms) if spec is not None and spec.extent else None
+        if spec is not None and spec.pyramid:
+            programs = (program, variants["near"], variants["final"])
+            self._pyramid.blend(programs, fbo, current, spec.pyramid, uniforms, box, self._copy)
+            return
+        if box is not None:
+            self.passes.draw_around(self._copy, fbo, {"u_src": current}, {}, box)
+        self.passes.draw(program, fbo, inputs, uniforms, box)
+
     def render(self, chain: list[tuple[EffectSpec, dict]], view: View) -> np.ndarray:
         """Run the chain over the uploaded frame and return the RGBA result (a reused buffer)."""
         t0 = time.perf_counter()
-        common = {"u_gaze": tuple(view.gaze), "u_pupil": float(view.pupil_mm),
-                  "u_blink": float(view.blink), "u_time": float(view.time),
-                  "u_resolution": tuple(float(v) for v in self.size)}
-        steps = [(self.programs[s.name], s, p) for s, p in chain if s.name in self.programs]
+        common = self._common(view)
+        steps = [(s, self.programs[s.name], p) for s, p in chain if s.name in self.programs]
         if not steps:
-            steps = [(self._copy, None, {})]
+            steps = [(None, self._copy, {})]
         current = self.src
-        for i, (program, spec, params) in enumerate(steps):
+        for i, (spec, program, params) in enumerate(steps):
             tex, fbo = self._targets[i % 2]
-            if spec is not None and spec.pyramid:
-                self._blur_pass(program, fbo, current, spec.pyramid, {**common, **params})
-            else:
-                self._pass(program, fbo, {"u_src": current}, {**common, **params})
+            self._step(spec, program, fbo, current, {**common, **_typed(spec, params)})
             current = tex
         gl.finish(self.ctx)  # the GPU work, with the GIL released
         t1 = time.perf_counter()
         fbo.read_into(self.out, components=4, alignment=1)
         self.timings = {"render": t1 - t0, "readback": time.perf_counter() - t1}
         return self.out
+
+
+def _typed(spec: EffectSpec | None, params: dict) -> dict:
+    """Return params with int and bool values as ints: GL int/bool uniforms refuse Python floats."""
+    if spec is None:
+        return params
+    out = dict(params)
+    for p in spec.params:
+        if p.type != "float" and p.name in out:
+            out[p.name] = int(out[p.name])
+    return out

@@ -1,6 +1,7 @@
 """Effect specs read from the shader files: name, description, parameters with type and range."""
 from __future__ import annotations
 
+import ast
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -8,7 +9,7 @@ from pathlib import Path
 
 _UNIFORM = re.compile(r"^\s*uniform\s+(float|int|bool)\s+(\w+)\s*;\s*//\s*@param\s+(.*)$")
 _KEYVAL = re.compile(r"(\w+)=(\S+)")
-_HEADER = re.compile(r"^\s*//\s*@(effect|description|order|pyramid)\s+(.*)$")
+_HEADER = re.compile(r"^\s*//\s*@(effect|description|order|pyramid|feedback|extent)\b\s*(.*)$")
 
 
 class ParamError(ValueError):
@@ -57,6 +58,8 @@ class EffectSpec:
     path: str
     order: int = 100  # default place in the chain, lower runs first
     pyramid: int = 0  # blur pyramid levels the program samples (0: none)
+    feedback: int = 0  # persistent state texture at 1/feedback resolution (0: none), see Compositor
+    extent: str = ""  # expression of the params: how far from the gaze the effect acts (see extent_at())
     source: str = field(default="", repr=False, compare=False)
 
     def param(self, name: str) -> ParamSpec:
@@ -68,12 +71,20 @@ class EffectSpec:
 
     def defaults(self) -> dict:
         """Return {parameter: default value}."""
-        return {p.name: (bool(p.default) if p.type == "bool" else p.default) for p in self.params}
+        kinds = {"bool": bool, "int": int, "float": float}
+        return {p.name: kinds[p.type](p.default) for p in self.params}
+
+    def extent_at(self, params: dict) -> float:
+        """Return the distance from the gaze (frame heights) beyond which the effect leaves its input
+        unchanged (a pyramid effect: shows only its upsampled coarse level); inf when not declared."""
+        if not self.extent:
+            return math.inf
+        return float(eval(_extent_code(self.extent), {"__builtins__": {}}, {**self.defaults(), **params, **_EXTENT_NAMES}))
 
     def to_dict(self) -> dict:
         """Return the JSON form served by /api/effects."""
         d = asdict(self)
-        del d["source"], d["path"]
+        del d["source"], d["path"], d["extent"]
         return d
 
 
@@ -90,7 +101,45 @@ def parse_effect(path: Path) -> EffectSpec | None:
         return None
     return EffectSpec(name=header["effect"], description=header.get("description", ""),
                       params=tuple(params), path=str(path), order=int(header.get("order", 100)),
-                      pyramid=int(header.get("pyramid", 0)), source=text)
+                      pyramid=int(header.get("pyramid", 0)), feedback=_feedback(header),
+                      extent=_check_extent(header.get("extent", ""), params, path), source=text)
+
+
+def _feedback(header: dict) -> int:
+    """Read `// @feedback [divisor]`: a bare annotation means state at full resolution."""
+    if "feedback" not in header:
+        return 0
+    return max(1, int(header["feedback"] or 1))
+
+
+_EXTENT_NAMES = {"inf": math.inf, "min": min, "max": max, "sqrt": math.sqrt, "sin": math.sin, "asin": math.asin}
+_EXTENT_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.BoolOp, ast.Name,
+                 ast.Constant, ast.Load, ast.Call, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.Not,
+                 ast.And, ast.Or, ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq)
+_extent_cache: dict = {}
+
+
+def _extent_code(expr: str):
+    """Compile an extent expression once."""
+    if expr not in _extent_cache:
+        _extent_cache[expr] = compile(ast.parse(expr, mode="eval"), "@extent", "eval")
+    return _extent_cache[expr]
+
+
+def _check_extent(expr: str, params: list, path: Path) -> str:
+    """Accept `// @extent` only as arithmetic, comparisons and if/else over the effect's parameters."""
+    if not expr:
+        return ""
+    names = {p.name for p in params} | set(_EXTENT_NAMES)
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"{path}: bad @extent {expr!r}: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _EXTENT_NODES) or (isinstance(node, ast.Name) and node.id not in names):
+            raise ValueError(f"{path}: @extent {expr!r} may use only numbers, parameters, + - * /, "
+                             f"comparisons, if/else, {', '.join(_EXTENT_NAMES)}")
+    return expr
 
 
 def _param(kind: str, name: str, annotation: str) -> ParamSpec:

@@ -12,14 +12,20 @@ in vec2 v_uv;
 out vec4 f_color;
 uniform sampler2D u_src;      // the output of the previous effect (or the content frame)
 uniform vec2 u_gaze;          // gaze point, [0,1] page coordinates
+uniform vec2 u_gaze_held;     // the gaze before the current blink (u_gaze when not blinking)
 uniform float u_pupil;        // pupil diameter, mm (4.0 when unknown)
 uniform float u_blink;        // 1.0 while the eyes are closed
 uniform float u_time;         // seconds since the channel started
+uniform float u_dt;           // seconds since the previous render (0 on the first): frame-rate-free fades
 uniform vec2 u_resolution;    // output size in pixels
 
-// Distance from the gaze point in units of frame height (circles stay round on any aspect).
-float gaze_distance(vec2 uv) {
-    vec2 d = (uv - u_gaze) * vec2(u_resolution.x / u_resolution.y, 1.0);
-    return length(d);
+// Offset from a point in units of frame height (circles stay round on any aspect).
+vec2 aspect_offset(vec2 uv, vec2 point) {
+    return (uv - point) * vec2(u_resolution.x / u_resolution.y, 1.0);
 }
+
+// Distance from the gaze point in units of frame height.
+float gaze_distance(vec2 uv) { return length(aspect_offset(uv, u_gaze)); }
+
+float luma(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
 #endif

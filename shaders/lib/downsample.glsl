@@ -1,5 +1,6 @@
-// One level of the blur pyramid: half resolution, with a 4-tap tent over a 4x4 footprint
-// (DOWNSAMPLE_BOX: one bilinear tap, a 2x2 box, for the costly first level).
+// One level of the blur pyramid: four bilinear taps one source texel from the centre. Into a target of
+// half the source's size that is a tent over a 4x4 footprint; of a quarter (the full frame straight to
+// level 2), a 4x4 box. DOWNSAMPLE_BOX: one bilinear tap, a 2x2 box, for a pyramid of one level.
 #include "common.glsl"
 #if defined FRAGMENT_SHADER
 void main() {

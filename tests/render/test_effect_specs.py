@@ -10,7 +10,7 @@ from render.effects import ParamError, load_effects, parse_effect
 def test_foveate_spec_lists_its_parameters():
     spec = load_effects(ROOT / "shaders")["foveate"]
     names = [p.name for p in spec.params]
-    assert names == ["radius", "strength", "falloff"]
+    assert names == ["radius", "strength", "falloff", "contrast"]
     for p in spec.params:
         assert p.min <= p.default <= p.max and p.description
 

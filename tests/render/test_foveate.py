@@ -83,3 +83,16 @@ def test_strength_sets_the_amount_of_blur(comp, specs):
 def test_wrong_frame_shape_is_refused(comp):
     with pytest.raises(ValueError, match="uint8"):
         comp.upload(np.zeros((H, W, 3), np.uint8))
+
+
+def test_contrast_preservation_restores_peripheral_contrast_only(comp, specs):
+    from tests.render.frames import detail
+    frame = detail_frame(W, H)[..., :3].astype(np.float32)
+    plain = render(comp, specs, (0.2, 0.5), contrast=0.0)[..., :3].astype(np.float32)
+    kept = render(comp, specs, (0.2, 0.5), contrast=1.0)[..., :3].astype(np.float32)
+    far = (slice(60, 120), slice(220, 300))
+    assert detail(kept[far]) > 1.3 * detail(plain[far])
+    assert detail(kept[far]) < detail(frame[far])  # contrast comes back, fine detail does not
+    assert sharpness(kept, 0.8, 0.5) < 0.1 * sharpness(detail_frame(W, H), 0.8, 0.5)
+    fovea = (slice(80, 100), slice(54, 74))
+    assert np.array_equal(kept[fovea], frame[fovea])

@@ -6,7 +6,7 @@ import simplejpeg
 def test_effects_lists_parameters_with_ranges(client):
     effects = client.get("/api/effects").get_json()["effects"]
     foveate = next(e for e in effects if e["name"] == "foveate")
-    assert {p["name"] for p in foveate["params"]} == {"radius", "strength", "falloff"}
+    assert {p["name"] for p in foveate["params"]} == {"radius", "strength", "falloff", "contrast"}
     assert all({"type", "min", "max", "default", "description"} <= p.keys() for p in foveate["params"])
 
 
