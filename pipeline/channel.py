@@ -8,6 +8,7 @@ from gaze import GazeSample
 from render import gl
 from render.compositor import Compositor, View
 from render.jpeg import JpegEncoder
+from render.watch import Changes, apply as apply_changes
 
 from .broadcast import Broadcaster
 from .effects import EffectChain
@@ -42,6 +43,9 @@ class Channel:
         self._thread = None
         self._generation = 0  # bumped on a source or size change: the old render thread retires
         self.source = None  # the open source (owned by the render thread)
+        self.shader_errors: dict[str, dict] = {}  # effect -> where its last compile failed
+        self.state_version = 0  # bumped when state changes outside a client's request
+        self._reloads: list[Changes] = []  # shader changes for the render thread to compile
 
     # ---- called from the server's loop -------------------------------------------------
     def set_gaze(self, sample: GazeSample) -> None:
@@ -87,6 +91,13 @@ class Channel:
             self.ensure_started()
         self._touch()
 
+    def reload(self, changes: Changes) -> None:
+        """Take reloaded shaders: the chain follows the catalogue, the render thread recompiles."""
+        self.effects.sync()
+        self._reloads.append(changes)
+        self.state_version += 1
+        self._touch()
+
     def push_webcam(self, jpeg: bytes) -> None:
         """Offer a viewer's webcam frame to a mirror source (ignored by other sources)."""
         push = getattr(self.source, "push", None)
@@ -97,7 +108,8 @@ class Channel:
     def state(self) -> dict:
         """Return what every control panel shows."""
         return {"channel": self.name, "source": self.source_spec, "size": list(self.size),
-                "effects": self.effects.to_list(), "filter": dict(self.filter), "error": self.error}
+                "effects": self.effects.to_list(), "filter": dict(self.filter), "error": self.error,
+                "shader_errors": list(self.shader_errors.values())}
 
     def ensure_started(self) -> None:
         """Start the render thread once."""
@@ -125,8 +137,8 @@ class Channel:
             ctx = gl.create_context(self.config.gl_backend, self.config.gl_device)
             self.gl_info = gl.describe(ctx)
             compositor = Compositor(ctx, self.size, self.config.shaders_dir)
-            for spec in self.effects.specs.values():
-                compositor.load(spec)
+            self._reloads.clear()
+            self._compile(compositor, Changes(added=list(self.effects.specs.values())))
             source = open_source(self.source_spec, self.size, self.config.fps)
             encoder = JpegEncoder(self.config.jpeg_quality)
         except Exception as exc:
@@ -151,6 +163,8 @@ class Channel:
         period = 1.0 / source.fps
         next_tick, have_frame = time.monotonic(), False
         while not self._stop and generation == self._generation:
+            while self._reloads:
+                self._compile(compositor, self._reloads.pop(0))
             now = time.monotonic()
             if self.viewers == 0 and not self._snapshot:
                 _wait(wake, 1.0)
@@ -171,6 +185,18 @@ class Channel:
                 have_frame = True
             self._dirty = self._snapshot = False
             self._render(compositor, encoder, timings, rerender=not new_content, generation=generation)
+
+    def _compile(self, compositor, changes: Changes) -> None:
+        """Compile changed effects; a failure keeps the last good program and is reported."""
+        for spec in changes.changed + changes.added:
+            self.shader_errors.pop(spec.name, None)
+        for name in changes.removed:
+            self.shader_errors.pop(name, None)
+        for exc in apply_changes(compositor, changes):
+            self.shader_errors[exc.effect] = {"effect": exc.effect, "path": exc.path, "line": exc.line,
+                                              "message": exc.message}
+            log.warning("channel %s: %s", self.name, exc)
+        self.state_version += 1
 
     def _render(self, compositor, encoder, timings: dict, rerender: bool, generation: int) -> None:
         g = self.gaze

@@ -64,6 +64,26 @@ class EffectChain:
         named = [self._item(n) for n in order]
         self._staged = named + [i for i in self._staged if i["name"] not in order]
 
+    def sync(self) -> None:
+        """Follow the spec catalogue after a reload: new effects join (off), removed ones leave,
+        changed ones keep the values of parameters that still exist and are still valid."""
+        items = []
+        for item in self.items:
+            spec = self.specs.get(item["name"])
+            if spec is None:
+                continue
+            params = spec.defaults()
+            for name, value in item["params"].items():
+                try:
+                    params[name] = spec.param(name).coerce(value)
+                except ParamError:
+                    pass
+            items.append({**item, "params": params})
+        known = {i["name"] for i in items}
+        items += [{"name": s.name, "enabled": False, "params": s.defaults()}
+                  for s in self.specs.values() if s.name not in known]
+        self.items = items
+
     def active(self) -> list[tuple[EffectSpec, dict]]:
         """Return the enabled effects in order, with their parameters."""
         return [(self.specs[i["name"]], dict(i["params"])) for i in self.items

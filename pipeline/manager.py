@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from render.effects import load_effects
+from render.watch import ShaderWatcher
 
 from .channel import Channel
 from .errors import RequestError
@@ -20,12 +21,35 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 class ChannelManager:
     """Create channels on demand and describe them for /healthz."""
 
-    def __init__(self, config, spawn):
+    def __init__(self, config, spawn, on_state=None, watch_interval: float = 0.5):
         self.config = config
         self.spawn = spawn  # starts a task on the server's loop (socketio.start_background_task)
+        self.on_state = on_state or (lambda channel: None)  # tells a channel's clients its new state
         self.specs = load_effects(config.shaders_dir)
         self.channels: dict[str, Channel] = {}
+        self._closed = False
         self.open("main")
+        self.watcher = ShaderWatcher(config.shaders_dir)
+        if watch_interval:
+            spawn(self._watch, watch_interval)
+
+    def _watch(self, interval: float) -> None:
+        """On the server's loop: reload edited shaders and publish state changed by the render threads."""
+        seen: dict[str, int] = {}
+        while not self._closed:
+            time.sleep(interval)  # eventlet's sleep when patched
+            changes = self.watcher.poll()
+            if changes:
+                for name in changes.removed:
+                    self.specs.pop(name, None)
+                for spec in changes.changed + changes.added:
+                    self.specs[spec.name] = spec
+                for channel in list(self.channels.values()):
+                    channel.reload(changes)
+            for channel in list(self.channels.values()):
+                if seen.get(channel.name) != channel.state_version:
+                    seen[channel.name] = channel.state_version
+                    self.on_state(channel)
 
     def open(self, name: str, source: str | None = None) -> Channel:
         """Return channel `name`, creating it (idle until someone watches) if needed."""
@@ -76,6 +100,7 @@ class ChannelManager:
                 for name, c in self.channels.items()}
 
     def close(self) -> None:
-        """Stop every channel."""
+        """Stop every channel and the watcher."""
+        self._closed = True
         for channel in self.channels.values():
             channel.close()

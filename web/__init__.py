@@ -25,7 +25,8 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     from pipeline.manager import ChannelManager
     from pipeline.tracking import TrackerPool
 
-    app.extensions["gazecast"] = ChannelManager(config, spawn=socketio.start_background_task)
+    app.extensions["gazecast"] = ChannelManager(config, spawn=socketio.start_background_task,
+                                                on_state=_emit_state)
     app.extensions["gazecast.devices"] = {"gl": gl_probe(config.gl_backend, config.gl_device),
                                           "torch": torch_device(config.torch_device)}
     app.extensions["gazecast.trackers"] = TrackerPool(config.weights, torch_device(config.torch_device))
@@ -38,3 +39,8 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.register_blueprint(metrics.bp)
     return app
 
+
+
+def _emit_state(channel) -> None:
+    """Send a channel's state to its clients (after a shader reload, a compile error, ...)."""
+    socketio.emit("state", channel.state(), to=f"ch:{channel.name}")

@@ -80,7 +80,15 @@
   sourceSel.addEventListener("change", () => control({ source: sourceSel.value }));
   sizeSel.addEventListener("change", () => control({ size: sizeSel.value.split("x").map(Number) }));
 
-  function render(state) {
+  async function refreshSpecs() {
+    const { effects } = await (await fetch("/api/effects")).json();
+    specs = Object.fromEntries(effects.map((e) => [e.name, e]));
+  }
+
+  async function render(state) {
+    if (state.effects.some((e) => !specs[e.name])) await refreshSpecs();  // a shader was dropped in
+    const names = new Set(state.effects.map((e) => e.name));
+    for (const c of [...root.children]) if (!names.has(c.dataset.effect)) c.remove();
     if (![...sourceSel.options].some((o) => o.value === state.source)) sourceSel.add(new Option(state.source, state.source));
     sourceSel.value = state.source;
     const size = state.size.join("x");
@@ -107,7 +115,11 @@
         input.nextElementSibling.textContent = Number(v).toFixed(3);
       }
     }
-    if (state.error) show(state.error, true);
+    const errors = state.shader_errors || [];
+    if (errors.length) show(errors.map((e) => `${e.effect}: ${e.path.split("/").pop()}:${e.line}: ${e.message}`).join("\n"), true);
+    else if (state.error) show(state.error, true);
+    else if (message.className === "message bad" && message.dataset.kind === "shader") show("", false);
+    message.dataset.kind = errors.length ? "shader" : "";
   }
 
   gazecast.socket.on("connect", async () => {

@@ -11,9 +11,9 @@ from pipeline.errors import RequestError
 from pipeline.manager import ChannelManager
 
 
-def spawn(fn):
+def spawn(fn, *args):
     import threading
-    threading.Thread(target=fn, daemon=True).start()
+    threading.Thread(target=fn, args=args, daemon=True).start()
 
 
 @pytest.fixture
