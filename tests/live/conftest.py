@@ -19,3 +19,11 @@ def server(tmp_path_factory, detail_png):
     s = Server("--source", str(detail_png), "--size", "640x360", log_path=logs / "server.log")
     yield s
     s.stop()
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage():
+    """Collect after each test, so a leaked socket is reported against the test that leaked it."""
+    yield
+    import gc
+    gc.collect()
