@@ -33,11 +33,12 @@ def make_data(n: int, seed: int, workers: int = 2, hard_frac: float = 0.1):
 
 
 def loss_fn(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Smooth L1 on all outputs (openness x3, for blinks); gaze and pupil count only on open eyes."""
+    """Smooth L1 on all outputs (pupil x2, openness x3); gaze and pupil count only on open eyes."""
     open_ = target[:, 3] * 0.5 + 0.5  # back to openness 0..1
     w = torch.clamp((open_ - 0.15) / 0.3, 0, 1)
     err = torch.nn.functional.smooth_l1_loss(pred, target, reduction="none", beta=0.05)
-    return (err[:, :3].sum(1) * w).mean() / w.mean().clamp_min(1e-3) + 3 * err[:, 3].mean()
+    gaze_pupil = err[:, 0] + err[:, 1] + 2 * err[:, 2]
+    return (gaze_pupil * w).mean() / w.mean().clamp_min(1e-3) + 3 * err[:, 3].mean()
 
 
 def train(images, labels, args: ModelArgs, epochs: int, seed: int, batch: int = 128) -> EyeNet:
