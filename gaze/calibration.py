@@ -50,7 +50,8 @@ class Calibration:
         if degree is None:
             degree = 2 if len({tuple(t) for t in targets}) >= 9 else 1
         X = np.array([features(y, p, h, degree, use_head) for y, p, h in rows], float)
-        mean, std = X.mean(0), np.maximum(X.std(0), 1e-3)
+        floor = np.array([1.0] * (X.shape[1] - 3 * use_head) + [0.05] * (3 * use_head))
+        mean, std = X.mean(0), np.maximum(X.std(0), floor)  # floors: 1 degree, 5% of the frame
         Z = np.hstack([(X - mean) / std, np.ones((len(X), 1))])
         reg = alpha * np.eye(Z.shape[1])
         reg[-1, -1] = 0.0  # do not shrink the intercept

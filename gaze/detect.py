@@ -101,13 +101,15 @@ class EyeLocator:
             if tracked is not None and all(math.dist(a, b) < 0.2 * fw for a, b in zip(found, tracked)):
                 found = [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(found, tracked)]  # less jitter
             return found, "haar_eyes"
+        if tracked is not None:  # e.g. a blink hides the eyes from the cascade: keep tracking
+            return tracked, "tracked"
         return [(fx + ex * fw, fy + ey * fh) for ex, ey in GEOM_EYES], "geometric"
 
     def _box(self, eyes, ew: float) -> tuple[int, int, int, int]:
-        """Return the tracking template box (x, y, w, h): both eyes with lids and brows."""
+        """Return the tracking template box (x, y, w, h): brows and lid creases, not the eyes themselves."""
         (lx, ly), (rx, ry) = eyes
-        x0, y0 = int(min(lx, rx) - 0.9 * ew), int(min(ly, ry) - 0.9 * ew)
-        return x0, y0, int(abs(rx - lx) + 1.8 * ew), int(abs(ry - ly) + 1.5 * ew)
+        x0, y0 = int(min(lx, rx) - 0.8 * ew), int(min(ly, ry) - 1.2 * ew)
+        return x0, y0, int(abs(rx - lx) + 1.6 * ew), int(abs(ry - ly) + 0.75 * ew)
 
     def _track(self, grey: np.ndarray):
         """Follow the eye-region template in a small window; return new eye centres or None when lost."""
@@ -155,10 +157,10 @@ class EyeLocator:
         if min(lx, rx) - ew < 0 or max(lx, rx) + ew > w or min(ly, ry) - ew < 0 or max(ly, ry) + ew > h:
             self.reset()
             return "eyes_out_of_frame"
-        if method == "tracked":  # the face box follows the eyes
+        if not searched:  # the face box follows the eyes
             fx, fy, fw, fh = self.state.face
-            ox, oy = (lx + rx) / 2 - sum(e[0] for e in self.state.eyes) / 2, (ly + ry) / 2 - sum(e[1] for e in self.state.eyes) / 2
-            face = (int(fx + ox), int(fy + oy), fw, fh)
+            (plx, ply), (prx, pry) = self.state.eyes
+            face = (int(fx + (lx + rx - plx - prx) / 2), int(fy + (ly + ry - ply - pry) / 2), fw, fh)
         t0 = time.perf_counter()
         crops = np.stack([eye_crop(grey, eyes[0], ew, roll, False), eye_crop(grey, eyes[1], ew, roll, True)])
         self.crop_ms = (time.perf_counter() - t0) * 1000

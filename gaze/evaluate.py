@@ -64,6 +64,7 @@ def main(argv=None) -> None:
     ap.add_argument("weights")
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--n-hard", type=int, default=1000)
+    ap.add_argument("--clip", action="store_true", help="also run the whole pipeline on a rendered face clip")
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
     model, meta = load_checkpoint(a.weights)
@@ -71,6 +72,9 @@ def main(argv=None) -> None:
     res["bars"] = {"angular_error_mean_deg<=2.0": res["held_out"]["angular_error_mean_deg"] <= 2.0,
                    "pupil_mae_mm<=0.3": res["held_out"]["pupil_mae_mm"] <= 0.3,
                    "blink_f1>=0.95": res["held_out"]["blink_f1"] >= 0.95}
+    if a.clip:
+        from .clip_eval import evaluate_clip  # imports the detector; only needed here
+        res["clip"] = evaluate_clip(a.weights)
     print(json.dumps({"weights": a.weights, "meta": meta, **res}, indent=2))
 
 

@@ -45,8 +45,8 @@ def random_params(rng: np.random.Generator, hard: bool = False) -> EyeParams:
         iris=_jitter_colour(IRISES[rng.integers(len(IRISES))], rng),
         light=(rng.uniform(-1, 1), rng.uniform(-1, 1)),
         level=rng.uniform(0.25, 0.5) if hard else rng.uniform(0.45, 1.25),
-        iris_seed=int(rng.integers(1 << 30)), dx=rng.normal(0, 0.8), dy=rng.normal(0, 0.6),
-        lash=rng.uniform(0.3, 1.3),
+        iris_seed=int(rng.integers(1 << 30)), dx=rng.normal(0, 1.0), dy=rng.normal(0, 0.7),
+        lash=rng.uniform(0.3, 1.3), vignette=rng.uniform(0.0, 1.2),
     )
 
 

@@ -69,3 +69,16 @@ def test_jpeg_bytes(est):
 def test_malformed_jpeg_raises_value_error(est, data):
     with pytest.raises(ValueError, match="malformed JPEG"):
         est.estimate_jpeg(data)
+
+
+def test_filter_runs_inside_the_estimator():
+    from gaze.filters import GazeFilter
+
+    est = GazeEstimator(str(WEIGHTS), gaze_filter=GazeFilter())
+    events = []
+    for i in range(6):
+        s = est.estimate(_face(yaw=5.0, openness=0.0 if i == 4 else 1.0), t=i / 15)
+        events += est.events
+    assert s is not None and est.timings["filter"] > 0
+    kinds = [e["type"] for e in events]
+    assert "fixation_start" in kinds and "blink_start" in kinds and kinds.count("blink_end") == 1
