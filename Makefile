@@ -22,7 +22,7 @@ bench: setup-test
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/render.py --write
-	$(BIN)/python bench/gaze.py
+	$(BIN)/python -m bench.gaze
 
 setup: system $(VENV)/.stamp-run node_modules/.stamp
 setup-test: system-test $(VENV)/.stamp-test node_modules/.stamp
