@@ -117,11 +117,12 @@ class VideoSource:
         own = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = own if 1 <= own <= 240 else fps
         self._frame = np.empty((size[1], size[0], 4), np.uint8)
+        self._bgr = None  # the decoder writes into this buffer once it has the video's size
         self._frames_read = 0
 
     def read(self) -> np.ndarray:
         """Return the next frame, rewinding at the end (a reused RGBA buffer)."""
-        ok, bgr = self._cap.read()
+        ok, bgr = self._cap.read(self._bgr)
         if not ok:
             if self._frames_read == 0:
                 raise SourceError(f"video {self.name} has no readable frame")
@@ -130,6 +131,7 @@ class VideoSource:
             if not ok:
                 raise SourceError(f"video {self.name} cannot be rewound")
         self._frames_read += 1
+        self._bgr = bgr
         return _to_rgba(bgr, self.size, self._frame)
 
     def close(self) -> None:

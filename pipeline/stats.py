@@ -4,7 +4,7 @@ from __future__ import annotations
 import collections
 import statistics
 
-STAGES = ("read", "upload", "render", "readback", "encode")
+STAGES = ("read", "upload", "render", "readback", "encode", "send")
 
 
 class FrameStats:
@@ -23,6 +23,10 @@ class FrameStats:
         self.published.append(at)
         self.frames += 1
         self.rerenders += rerender
+
+    def record_send(self, seconds: float) -> None:
+        """Add the time one viewer took to take one frame (its socket write)."""
+        self.stages["send"].append(seconds)
 
     def fps(self, now: float, span: float = 2.0) -> float:
         """Frames published per second over the last `span` seconds."""

@@ -1,4 +1,6 @@
 """MJPEG streams and snapshots of channels."""
+import time
+
 from flask import Blueprint, Response, jsonify
 
 from pipeline.broadcast import mjpeg_part
@@ -34,7 +36,9 @@ def _frames(channel):
         while not channel.error:
             seq, jpeg = channel.broadcaster.wait_newer(seq, timeout=5.0)
             if jpeg is not None:
-                yield mjpeg_part(jpeg)
+                t0 = time.perf_counter()
+                yield mjpeg_part(jpeg)  # resumes once the server has written the part
+                channel.stats.record_send(time.perf_counter() - t0)
     finally:
         channel.remove_viewer()
 
