@@ -106,3 +106,35 @@ def test_page_gaze_follows_the_clip(clip, tmp_path):
     small = [g["pupil_mm"] for e, g in open_ if e["pupil_mm"] < 3.5]
     large = [g["pupil_mm"] for e, g in open_ if e["pupil_mm"] > 5.5]
     assert np.median(large) - np.median(small) > 1.5, (np.median(small), np.median(large))
+
+
+def test_calibration_page_reports_and_the_viewer_camera_moves_the_dot(clip, tmp_path):
+    path, _ = clip
+    server = Server("--size", "640x360", log_path=tmp_path / "server.log")
+    try:
+        with launch(f"--use-file-for-fake-video-capture={path}") as browser:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(server.url + "/calibrate?dwell=700")
+            page.select_option("#points", "5")
+            page.click("#start")
+            page.wait_for_function("window.gazecastReport !== undefined", timeout=60000)
+            report = page.evaluate("window.gazecastReport")
+            page.screenshot(path=str(tmp_path / "calibrate.png"))
+            assert "error" not in report, report
+            assert report["n_targets"] == 5 and report["accuracy_deg"] >= 0 and report["precision_rms_px"] >= 0
+            assert "accuracy" in page.locator("#report").inner_text()
+            assert page.evaluate("localStorage.getItem('gazecast.calibration')") is not None
+
+            page.goto(server.url + "/")
+            page.click("#camera")
+            page.wait_for_function("window.gazecastSamples.length > 20", timeout=30000)
+            assert page.locator("#source").inner_text().startswith("camera")
+            assert "pupil" in page.locator("#eye").inner_text()
+            assert page.locator("#dot").is_visible()
+            samples = page.evaluate("window.gazecastSamples")
+            page.screenshot(path=str(tmp_path / "viewer-camera.png"))
+            health = server.get_json("/healthz")["channels"]["main"]
+    finally:
+        server.stop()
+    assert all(s["source"] == "cnn" and s["extra"]["calibrated"] for s in samples[-10:])
+    assert health["rerenders"] > 0  # the camera's gaze re-rendered the stream
