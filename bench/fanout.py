@@ -14,7 +14,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,17 +22,7 @@ import psutil  # noqa: E402
 import socketio  # noqa: E402
 
 from bench.report import write_section  # noqa: E402
-from tests.support import Server  # noqa: E402
-
-
-def read_stream(url: str, stop: threading.Event, counts: list, i: int) -> None:
-    """Read an MJPEG stream as fast as it comes, counting parts."""
-    with urllib.request.urlopen(url, timeout=30) as r:
-        while not stop.is_set():
-            chunk = r.read(65536)
-            if not chunk:
-                return
-            counts[i] += chunk.count(b"--frame\r\n")
+from tests.support import Server, read_stream  # noqa: E402
 
 
 def ffprobe_fps(url: str, frames: int = 61) -> float:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -79,3 +80,13 @@ def read_parts(url: str, count: int, timeout: float = 30.0) -> list[tuple[dict, 
             body = r.read(int(headers["content-length"]))
             parts.append((headers, body))
     return parts
+
+
+def read_stream(url: str, stop: threading.Event, counts: list, i: int) -> None:
+    """Read an MJPEG stream as fast as it comes, counting parts."""
+    with urllib.request.urlopen(url, timeout=30) as r:
+        while not stop.is_set():
+            chunk = r.read(65536)
+            if not chunk:
+                return
+            counts[i] += chunk.count(b"--frame\r\n")

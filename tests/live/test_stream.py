@@ -4,15 +4,13 @@ import statistics
 import subprocess
 import threading
 import time
-import urllib.request
 
 import cv2
-import numpy as np
 import simplejpeg
 import socketio
 
 from tests.conftest import sharpness
-from tests.support import ROOT, read_parts
+from tests.support import ROOT, read_parts, read_stream
 
 
 def test_opencv_reads_30_frames_with_content(server):
@@ -43,18 +41,9 @@ def test_every_part_has_content_length_and_a_jpeg(server):
         assert simplejpeg.decode_jpeg(body).shape == (360, 640, 3)
 
 
-def _stream_reader(url, stop, counts, i):
-    with urllib.request.urlopen(url, timeout=30) as r:
-        while not stop.is_set():
-            chunk = r.read(65536)
-            if not chunk:
-                break
-            counts[i] += chunk.count(b"--frame\r\n")
-
-
 def test_socketio_round_trips_flow_while_three_streams_are_read(server):
     stop, counts = threading.Event(), [0, 0, 0]
-    readers = [threading.Thread(target=_stream_reader, args=(server.url + "/stream.mjpg", stop, counts, i))
+    readers = [threading.Thread(target=read_stream, args=(server.url + "/stream.mjpg", stop, counts, i))
                for i in range(3)]
     for t in readers:
         t.start()
@@ -138,7 +127,7 @@ def test_the_official_javascript_client_gets_acks(server):
 
 def test_healthz_counts_viewers_and_fps(server):
     stop, counts = threading.Event(), [0]
-    reader = threading.Thread(target=_stream_reader, args=(server.url + "/stream.mjpg", stop, counts, 0))
+    reader = threading.Thread(target=read_stream, args=(server.url + "/stream.mjpg", stop, counts, 0))
     reader.start()
     try:
         time.sleep(2.5)
@@ -191,7 +180,7 @@ def test_a_stalled_viewer_does_not_slow_the_others(server):
     try:
         time.sleep(2.0)  # its socket buffers fill up
         stop, counts = threading.Event(), [0]
-        reader = threading.Thread(target=_stream_reader, args=(server.url + "/stream.mjpg", stop, counts, 0))
+        reader = threading.Thread(target=read_stream, args=(server.url + "/stream.mjpg", stop, counts, 0))
         reader.start()
         time.sleep(3.0)
         stop.set()

@@ -2,26 +2,9 @@
 import numpy as np
 import pytest
 
-from config import ROOT
-from render.compositor import Compositor, View
-from render.effects import load_effects
+from render.compositor import View
 from tests.conftest import detail_frame, sharpness
-
-W, H = 320, 180
-
-
-@pytest.fixture(scope="module")
-def specs():
-    return load_effects(ROOT / "shaders")
-
-
-@pytest.fixture
-def comp(ctx, specs):
-    c = Compositor(ctx, (W, H), ROOT / "shaders")
-    for s in specs.values():
-        c.load(s)
-    c.upload(detail_frame(W, H))
-    return c
+from tests.render.conftest import H, W  # the shared fixtures `specs` and `comp` come from there
 
 
 def render(comp, specs, gaze, **params):

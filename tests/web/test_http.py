@@ -1,5 +1,4 @@
 """HTTP endpoints through Flask's test client."""
-import numpy as np
 import simplejpeg
 
 
