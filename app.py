@@ -14,6 +14,10 @@ def main(argv=None) -> int:
 
     config = parse_args(argv)
     if config.async_mode == "eventlet":
+        import warnings
+
+        # eventlet announces its own deprecation on import; it is still the default async mode here
+        warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
         import eventlet
 
         eventlet.monkey_patch()
