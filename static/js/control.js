@@ -43,8 +43,10 @@
     const row = document.createElement("label");
     row.className = "param"; row.title = p.description;
     const step = p.type === "int" ? 1 : (p.max - p.min) / 200;
-    row.innerHTML = `<span class="name">${p.name}</span>
-      <input type="range" min="${p.min}" max="${p.max}" step="${step}" data-param="${p.name}">
+    row.innerHTML = p.type === "bool"
+      ? `<span class="name">${p.name}</span><input type="checkbox" class="param-bool" data-param="${p.name}"><output></output>`
+      : `<span class="name">${p.name}</span>
+      <input type="range" min="${p.min}" max="${p.max}" step="${step}" data-param="${p.name}" data-type="${p.type}">
       <output></output>`;
     const input = row.querySelector("input"), out = row.querySelector("output");
     let queued = null, busy = false;
@@ -54,14 +56,29 @@
       await control(effect ? { effect, params: { [p.name]: v } } : { filter: { [p.name]: v } });
       busy = false; push();
     }
+    if (p.type === "bool") input.dataset.type = "bool";
     input.addEventListener("pointerdown", () => dragging.add(input));
     input.addEventListener("pointerup", () => dragging.delete(input));
-    input.addEventListener("input", () => {
-      out.textContent = Number(input.value).toFixed(3);
-      queued = p.type === "int" ? parseInt(input.value, 10) : parseFloat(input.value);
+    input.addEventListener(p.type === "bool" ? "change" : "input", () => {
+      if (p.type === "bool") queued = input.checked;
+      else queued = p.type === "int" ? parseInt(input.value, 10) : parseFloat(input.value);
+      out.textContent = fmt(queued, p.type);
       push();
     });
     return row;
+  }
+
+  // Shown value of a parameter: on/off, an integer, or three decimals.
+  function fmt(v, type) { return type === "bool" ? (v ? "on" : "off") : type === "int" ? String(Math.round(v)) : Number(v).toFixed(3); }
+
+  // Put a state's values into a card's inputs (not into the one being dragged).
+  function fill(el, values) {
+    for (const input of el.querySelectorAll("input[data-param]")) {
+      const v = values[input.dataset.param];
+      if (input.type === "checkbox") input.checked = !!v;
+      else if (!dragging.has(input)) input.value = v;
+      input.nextElementSibling.textContent = fmt(v, input.type === "checkbox" ? "bool" : input.dataset.type);
+    }
   }
 
   function move(name, delta) {
@@ -101,19 +118,11 @@
       root.appendChild(el);  // appending an existing node moves it: the DOM follows the order
       el.querySelector(".enabled").checked = item.enabled;
       el.classList.toggle("off", !item.enabled);
-      for (const input of el.querySelectorAll("input[type=range]")) {
-        const v = item.params[input.dataset.param];
-        if (!dragging.has(input)) input.value = v;
-        input.nextElementSibling.textContent = Number(v).toFixed(3);
-      }
+      fill(el, item.params);
     }
     const filterEl = document.querySelector("fieldset[data-filter]");
     if (filterEl && state.filter) {
-      for (const input of filterEl.querySelectorAll("input[type=range]")) {
-        const v = state.filter[input.dataset.param];
-        if (!dragging.has(input)) input.value = v;
-        input.nextElementSibling.textContent = Number(v).toFixed(3);
-      }
+      fill(filterEl, state.filter);
     }
     const errors = state.shader_errors || [];
     if (errors.length) show(errors.map((e) => `${e.effect}: ${e.path.split("/").pop()}:${e.line}: ${e.message}`).join("\n"), true);

@@ -65,5 +65,11 @@ def test_control_panel_slider_changes_every_panel_and_the_stream(browser, page, 
     time.sleep(1.0)
     blurred = np.asarray(Image.open(io.BytesIO(page.locator("#preview").screenshot())).convert("RGB"))
     page.screenshot(path=str(tmp_path / "control.png"), full_page=True)
+    # a boolean parameter is a checkbox, and the other panel follows it too
+    page.check("fieldset[data-effect=scotoma] input[data-param=peripheral]")
+    other.wait_for_function(
+        "() => document.querySelector('fieldset[data-effect=scotoma] input[data-param=peripheral]').checked",
+        timeout=10000)
+    assert other.locator("fieldset[data-effect=scotoma] input[data-param=peripheral] + output").inner_text() == "on"
     other.close()
     assert mean_sharpness(sharp, 0.85, 0.85) > 2 * mean_sharpness(blurred, 0.85, 0.85)
