@@ -55,6 +55,7 @@ class Compositor:
         self._pyramid = Pyramid(self.passes, self.size, self._lib_program("downsample.glsl", ["DOWNSAMPLE_BOX"]),
                                 self._lib_program("downsample.glsl"))
         self.src = self.passes.texture(self.size)
+        self.uploads = 0  # the content version of src: the blur pyramid is reused until it changes
         self._targets = [self.passes.target(self.size) for _ in range(2)]
         self.out = np.empty((self.size[1], self.size[0], 4), np.uint8)
         self.gaze_held = (0.5, 0.5)
@@ -149,6 +150,7 @@ class Compositor:
         if frame.shape != (self.size[1], self.size[0], 4) or frame.dtype != np.uint8:
             raise ValueError(f"frame must be uint8 {self.size[1]}x{self.size[0]}x4, got {frame.dtype} {frame.shape}")
         self.src.write(frame)
+        self.uploads += 1
 
     def _common(self, view: View) -> dict:
         """Return the uniforms every effect gets, advancing the held gaze and the clock."""
@@ -190,7 +192,10 @@ class Compositor:
         box = self._box(spec.extent_at(uniforms), uniforms) if spec is not None and spec.extent else None
         if spec is not None and spec.pyramid:
             programs = (program, variants["near"], variants["final"])
-            self._pyramid.blend(programs, fbo, current, spec.pyramid, uniforms, box, self._copy)
+            # the pyramid of the uploaded frame is reusable until the next upload; of any other
+            # input (an earlier effect's output, which follows the gaze) it is not
+            version = self.uploads if current is self.src else None
+            self._pyramid.blend(programs, fbo, current, spec.pyramid, uniforms, box, self._copy, version)
             return
         if box is not None:
             self.passes.draw_around(self._copy, fbo, {"u_src": current}, {}, box)

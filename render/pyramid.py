@@ -14,6 +14,7 @@ class Pyramid:
         self._down_box, self._down_tent = down_box, down_tent
         self._levels: list = []  # pyramid of the input
         self._blends: list = []  # blended levels
+        self._built = None  # (input texture, levels, content version) the levels now hold
 
     def programs(self) -> tuple:
         """Return the downsampling programs (the owner releases them)."""
@@ -34,13 +35,21 @@ class Pyramid:
             store.append(self.passes.target((max(1, w >> k), max(1, h >> k))))
         return store
 
-    def build(self, src: moderngl.Texture, levels: int) -> list[moderngl.Texture]:
+    def build(self, src: moderngl.Texture, levels: int, version=None) -> list[moderngl.Texture]:
         """Downsample src to levels first..levels; return (first, textures).
+
+        With a `version` of src's content, a rebuild for the same content is skipped: a gaze-only
+        re-render of the same video frame reuses the pyramid (the blend passes depend on the gaze,
+        the pyramid does not).
 
         Level 1 is skipped when there are more: one pass of four bilinear taps reads a 4x4 box of the
         full-resolution frame straight into level 2, saving a half-resolution pass and its sync, the
         costliest of the pyramid on a software rasteriser."""
         first = 2 if levels >= 2 else 1
+        key = (src, levels, version)
+        if version is not None and self._built == key:
+            return first, [tex for tex, _ in self._levels[:levels - first + 1]]
+        self._built = key if version is not None else None
         out, prev = [], src
         for k, (tex, fbo) in enumerate(self._targets(self._levels, first, levels)):
             program = self._down_box if first == 1 and k == 0 else self._down_tent
@@ -50,7 +59,7 @@ class Pyramid:
         return first, out
 
     def blend(self, programs: tuple, fbo, src: moderngl.Texture, levels: int, uniforms: dict,
-              box=None, copy=None) -> None:
+              box=None, copy=None, version=None) -> None:
         """Run a pyramid-blend effect: blend levels coarse to fine, the last pass into fbo.
 
         programs: the effect compiled for the coarse levels, the finest reduced level and the last pass.
@@ -58,7 +67,7 @@ class Pyramid:
         With a box, the full-resolution pass runs only there, over a plain upsampling `copy` of the
         coarse result: the effect's extent promises that outside the box that is all it would show."""
         coarse_program, near, final = programs
-        first, pyramid = self.build(src, levels)
+        first, pyramid = self.build(src, levels, version)
         blends = self._targets(self._blends, first, levels)
         mean = coarse = pyramid[-1]
         for k in range(levels - 1, first - 1, -1):

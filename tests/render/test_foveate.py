@@ -79,3 +79,28 @@ def test_contrast_preservation_restores_peripheral_contrast_only(comp, specs):
     assert sharpness(kept, 0.8, 0.5) < 0.1 * sharpness(detail_frame(W, H), 0.8, 0.5)
     fovea = (slice(80, 100), slice(54, 74))
     assert np.array_equal(kept[fovea], frame[fovea])
+
+
+def test_the_pyramid_is_reused_for_a_new_gaze_and_rebuilt_for_a_new_frame(ctx, comp, specs):
+    from config import ROOT
+    from render.compositor import Compositor
+
+    spec = specs["foveate"]
+    fresh = Compositor(ctx, (W, H), ROOT / "shaders")
+    fresh.load(spec)
+    other = detail_frame(W, H, seed=5)
+    try:
+        render(comp, specs, (0.2, 0.5))
+        calls = []
+        build = comp._pyramid.passes.draw
+        comp._pyramid.passes.draw = lambda program, *a, **k: (calls.append(program), build(program, *a, **k))[1]
+        moved = render(comp, specs, (0.7, 0.5))  # same frame, new gaze: no downsampling pass
+        assert not set(calls) & set(comp._pyramid.programs())
+        comp.upload(other)
+        after = render(comp, specs, (0.7, 0.5))
+        fresh.upload(other)
+        expected = render(fresh, specs, (0.7, 0.5))
+        assert np.array_equal(after, expected) and not np.array_equal(moved, after)
+        assert set(calls) & set(comp._pyramid.programs())  # the new frame rebuilt it
+    finally:
+        fresh.release()
