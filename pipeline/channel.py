@@ -15,7 +15,7 @@ from .effects import EffectChain
 from .osthread import threading, time
 from .sources import open_source
 from .stats import FrameStats
-from .tracking import FILTER_PARAMS, check_filter
+from .tracking import FILTER_SPECS, check_filter
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class Channel:
         self.source_spec = source or config.source
         self.size = (config.width, config.height)
         self.effects = EffectChain(specs)
-        self.filter = {name: spec[0] for name, spec in FILTER_PARAMS.items()}  # gaze filter settings
+        self.filter = {name: spec.default for name, spec in FILTER_SPECS.items()}  # gaze filter settings
         self.gaze = GazeSample(t=0.0, x=0.5, y=0.5, source="default")
         self.broadcaster = Broadcaster()
         self.stats = FrameStats()

@@ -1,47 +1,42 @@
 """Per-viewer gaze tracking: webcam JPEGs → CNN estimate → calibration → filters, off the loop."""
 from __future__ import annotations
 
-import math
 import threading  # green under eventlet: serialises one viewer's frames without blocking others
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from gaze.calibration import Calibration, CalibrationCollector, target_layout, validate
 from gaze.estimator import GazeEstimator
 from gaze.filters import GazeFilter
 
-from .errors import RequestError
+from render.effects import ParamError, ParamSpec
+
+from .errors import RequestError, number
 from .osthread import offload
 
-# The gaze filter's tunable parameters: default and range (the control panel's `filter` card).
-FILTER_PARAMS = {
-    "min_cutoff": (1.0, 0.01, 10.0, "One Euro: cutoff (Hz) when still; lower = less jitter, more lag"),
-    "beta": (0.5, 0.0, 10.0, "One Euro: speed coefficient; higher = less lag in fast moves"),
-    "dispersion": (0.03, 0.005, 0.2, "I-DT: largest spread of a fixation (screen fraction)"),
-    "min_duration": (0.1, 0.03, 1.0, "I-DT: shortest fixation (seconds)"),
-}
+# The gaze filter's tunable parameters (the control panel's `filter` card), checked like an effect's.
+FILTER_SPECS = {p.name: p for p in (
+    ParamSpec("min_cutoff", "float", 0.01, 10.0, 1.0, "One Euro: cutoff (Hz) when still; lower = less jitter, more lag"),
+    ParamSpec("beta", "float", 0.0, 10.0, 0.5, "One Euro: speed coefficient; higher = less lag in fast moves"),
+    ParamSpec("dispersion", "float", 0.005, 0.2, 0.03, "I-DT: largest spread of a fixation (screen fraction)"),
+    ParamSpec("min_duration", "float", 0.03, 1.0, 0.1, "I-DT: shortest fixation (seconds)"),
+)}
 
 
 def filter_specs() -> list[dict]:
     """Return the gaze filter's parameters in the shape of an effect's (for the control panel)."""
-    return [{"name": n, "type": "float", "default": d, "min": lo, "max": hi, "description": text}
-            for n, (d, lo, hi, text) in FILTER_PARAMS.items()]
+    return [asdict(p) for p in FILTER_SPECS.values()]
 
 
 def check_filter(params) -> dict:
     """Validate a partial change of the gaze filter's parameters."""
     if not isinstance(params, dict):
         raise RequestError("bad_type", "'filter' must be an object")
-    out = {}
-    for name, value in params.items():
-        if name not in FILTER_PARAMS:
-            raise RequestError("unknown_param", f"the gaze filter has no parameter {name!r}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise RequestError("bad_type", f"{name} must be a finite number")
-        _, lo, hi, _ = FILTER_PARAMS[name]
-        if not lo <= value <= hi:
-            raise RequestError("out_of_range", f"{name} must be in [{lo}, {hi}], got {value}")
-        out[name] = float(value)
-    return out
+    if unknown := set(params) - set(FILTER_SPECS):
+        raise RequestError("unknown_param", f"the gaze filter has no parameter {sorted(unknown)[0]!r}")
+    try:
+        return {name: FILTER_SPECS[name].coerce(value) for name, value in params.items()}
+    except ParamError as exc:
+        raise RequestError(exc.code, str(exc)) from None
 
 
 class Tracker:
@@ -101,7 +96,7 @@ class Tracker:
         return {"targets": [list(p) for p in target_layout(n)]}
 
     def _cal_target(self, payload) -> None:
-        x, y, t = (_number(payload, k) for k in ("x", "y", "t"))
+        x, y, t = (number(payload, k) for k in ("x", "y", "t"))
         self.target, self.onset = (x, y), t
         if self.collector is not None:
             self.collector.start_target(x, y, t)
@@ -122,8 +117,13 @@ class Tracker:
         if not self.validation:
             raise RequestError("bad_request", "no validation samples: fit, then show validation targets")
         screen = payload.get("screen_px", [1920, 1080])
-        report = validate(self.validation, screen_px=tuple(screen), screen_cm_w=payload.get("screen_cm", 53.0),
-                          distance_cm=payload.get("distance_cm", 60.0))
+        if not isinstance(screen, list) or len(screen) != 2:
+            raise RequestError("bad_type", "'screen_px' must be [width, height]")
+        size = tuple(number({"screen_px": v}, "screen_px") for v in screen)
+        cm, distance = number(payload, "screen_cm", 53.0), number(payload, "distance_cm", 60.0)
+        if min(*size, cm, distance) <= 0:
+            raise RequestError("out_of_range", "screen size and viewing distance must be positive")
+        report = validate(self.validation, screen_px=size, screen_cm_w=cm, distance_cm=distance)
         self.validation, self.target = None, None
         return {"report": report}
 
@@ -152,18 +152,12 @@ def check_view(view):
     """Validate an optional video rectangle [left, top, width, height] in window units."""
     if view is None:
         return None
-    if (not isinstance(view, list) or len(view) != 4
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in view)
-            or view[2] <= 0 or view[3] <= 0):
-        raise RequestError("bad_type", "'view' must be [left, top, width, height] with positive size")
-    return [float(v) for v in view]
-
-
-def _number(payload: dict, key: str) -> float:
-    v = payload.get(key)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise RequestError("bad_type", f"'{key}' must be a finite number")
-    return float(v)
+    if not isinstance(view, list) or len(view) != 4:
+        raise RequestError("bad_type", "'view' must be [left, top, width, height]")
+    rect = [number({"view": v}, "view") for v in view]
+    if rect[2] <= 0 or rect[3] <= 0:
+        raise RequestError("bad_type", "'view' must have a positive width and height")
+    return rect
 
 
 class TrackerPool:

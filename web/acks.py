@@ -1,9 +1,8 @@
-"""The acknowledgement wrapper and payload checks shared by the Socket.IO handlers."""
+"""The acknowledgement wrapper of the Socket.IO handlers."""
 from __future__ import annotations
 
 import functools
 import logging
-import math
 
 from pipeline.errors import RequestError
 
@@ -28,33 +27,3 @@ def acked(handler):
             return error("internal", "the server failed to handle this event")
 
     return wrapper
-
-
-def _unit(payload: dict, key: str) -> float:
-    """Return payload[key] as a finite number in [0, 1], or raise."""
-    value = payload.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RequestError("bad_type", f"'{key}' must be a number in [0, 1]")
-    if not math.isfinite(value):
-        raise RequestError("not_finite", f"'{key}' must be finite, got {value!r}")
-    if not 0.0 <= value <= 1.0:
-        raise RequestError("out_of_range", f"'{key}' must be in [0, 1], got {value}")
-    return float(value)
-
-
-def number(payload: dict, key: str, default=None) -> float:
-    """Return payload[key] as a finite number (or default when absent), or raise."""
-    value = payload.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RequestError("bad_type", f"'{key}' must be a number")
-    if not math.isfinite(value):
-        raise RequestError("not_finite", f"'{key}' must be finite, got {value!r}")
-    return float(value)
-
-
-def unit(payload: dict, key: str) -> float:
-    """Return payload[key] as a finite number in [0, 1], or raise."""
-    value = number(payload, key)
-    if not 0.0 <= value <= 1.0:
-        raise RequestError("out_of_range", f"'{key}' must be in [0, 1], got {value}")
-    return value

@@ -7,12 +7,11 @@ from flask import request
 from flask_socketio import Namespace, emit, join_room, leave_room
 
 from gaze import GazeSample
-from pipeline.errors import RequestError
-
-from . import socketio
-from .acks import acked, number, unit
+from pipeline.errors import RequestError, number, unit
 from pipeline.tracking import filter_specs
 
+from . import socketio
+from .acks import acked
 from .context import manager, trackers
 
 PROTOCOL = 1

@@ -6,10 +6,10 @@ import time
 from flask import current_app, request
 from flask_socketio import emit
 
-from pipeline.errors import RequestError
+from pipeline.errors import RequestError, number
 from pipeline.tracking import check_view
 
-from .acks import acked, number
+from .acks import acked
 from .context import trackers
 
 

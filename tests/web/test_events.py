@@ -143,3 +143,4 @@ def test_a_missing_model_is_reported_not_crashed(app, sio):
     assert ack["ok"] is False and ack["error"]["code"] == "model_unavailable"
     assert "/nonexistent/weights.pt" in ack["error"]["message"]
     assert sio.emit("gaze", {"x": 0.5, "y": 0.5}, callback=True) == {"ok": True}
+
