@@ -7,6 +7,7 @@ import time as _time
 from gaze import GazeSample
 from render import gl
 from render.compositor import Compositor, View
+from render.cpu import CpuCompositor
 from render.jpeg import JpegEncoder
 from render.watch import Changes, apply as apply_changes
 
@@ -35,6 +36,7 @@ class Channel:
         self.viewers = 0
         self.error: str | None = None
         self.gl_info: dict | None = None
+        self.render_path: str | None = None  # "gl" or "cpu": how the last frame was rendered
         self.started_at = _time.time()
         self._dirty = False  # state changed since the last render
         self._snapshot = False  # render one frame even with no viewer
@@ -137,6 +139,9 @@ class Channel:
             ctx = gl.create_context(self.config.gl_backend, self.config.gl_device)
             self.gl_info = gl.describe(ctx)
             compositor = Compositor(ctx, self.size, self.config.shaders_dir)
+            twins = None  # the CPU twins, where this machine's GL is software or they are asked for
+            if self.config.render_path == "cpu" or (self.config.render_path == "auto" and self.gl_info["software"]):
+                twins = CpuCompositor(self.size, self.config.shaders_dir)
             self._reloads.clear()
             self._compile(compositor, Changes(added=list(self.effects.specs.values())))
             source = open_source(self.source_spec, self.size, self.config.fps)
@@ -150,7 +155,7 @@ class Channel:
             self.source = source
         log.info("channel %s: %s on %s", self.name, self.source_spec, self.gl_info["renderer"])
         try:
-            self._loop(compositor, source, encoder, generation, wake)
+            self._loop(_Renderers(compositor, twins), source, encoder, generation, wake)
         except Exception as exc:  # a source that fails mid-stream, a lost GL context
             if generation == self._generation:
                 self.error = str(exc)
@@ -159,12 +164,12 @@ class Channel:
             source.close()
             ctx.release()
 
-    def _loop(self, compositor, source, encoder, generation: int, wake) -> None:
+    def _loop(self, renderers, source, encoder, generation: int, wake) -> None:
         period = 1.0 / source.fps
         next_tick, have_frame = time.monotonic(), False
         while not self._stop and generation == self._generation:
             while self._reloads:
-                self._compile(compositor, self._reloads.pop(0))
+                self._compile(renderers.gl, self._reloads.pop(0))
             now = time.monotonic()
             if self.viewers == 0 and not self._snapshot:
                 _wait(wake, 1.0)
@@ -177,14 +182,12 @@ class Channel:
             timings = {}
             if new_content:
                 t0 = time.perf_counter()
-                frame = source.read()
-                t1 = time.perf_counter()
-                compositor.upload(frame)
-                timings.update(read=t1 - t0, upload=time.perf_counter() - t1)
+                renderers.new_frame(source.read())
+                timings["read"] = time.perf_counter() - t0
                 next_tick = max(next_tick + period, now - period)
                 have_frame = True
             self._dirty = self._snapshot = False
-            self._render(compositor, encoder, timings, rerender=not new_content, generation=generation)
+            self._render(renderers, encoder, timings, rerender=not new_content, generation=generation)
 
     def _compile(self, compositor, changes: Changes) -> None:
         """Compile changed effects; a failure keeps the last good program and is reported."""
@@ -198,11 +201,16 @@ class Channel:
             log.warning("channel %s: %s", self.name, exc)
         self.state_version += 1
 
-    def _render(self, compositor, encoder, timings: dict, rerender: bool, generation: int) -> None:
+    def _render(self, renderers, encoder, timings: dict, rerender: bool, generation: int) -> None:
         g = self.gaze
         view = View(gaze=(g.x, g.y), pupil_mm=g.pupil_mm or 4.0, blink=g.blink,
                     time=_time.time() - self.started_at)
-        rgba = compositor.render(self.effects.active(), view)
+        chain = self.effects.active()
+        self.render_path, compositor = renderers.pick(chain)
+        t0 = time.perf_counter()
+        if renderers.upload(compositor):
+            timings["upload"] = time.perf_counter() - t0
+        rgba = compositor.render(chain, view)
         timings.update(compositor.timings)
         t0 = time.perf_counter()
         jpeg = encoder.encode(rgba)
@@ -211,6 +219,35 @@ class Channel:
             return  # a retiring thread's last frame: it has the old size or source
         self.stats.record(timings, time.time(), rerender)
         self.broadcaster.publish(jpeg)
+
+
+class _Renderers:
+    """The GL compositor and, where enabled, the CPU twins; the current frame goes to whichever renders."""
+
+    def __init__(self, gl_compositor: Compositor, twins: CpuCompositor | None):
+        self.gl, self.twins = gl_compositor, twins
+        self.frame = None  # the source's current frame (sources reuse their buffer: count, don't compare)
+        self.seq = 0  # bumped for every frame read
+        self._held: dict[int, int] = {}  # id(compositor) -> the seq of the frame it holds
+
+    def new_frame(self, frame) -> None:
+        """Take the source's next frame."""
+        self.frame, self.seq = frame, self.seq + 1
+
+    def pick(self, chain) -> tuple[str, object]:
+        """Return ("cpu", twins) when every effect of the chain has a CPU twin, else ("gl", compositor)."""
+        if self.twins is not None and self.twins.supports(chain):
+            return "cpu", self.twins
+        return "gl", self.gl
+
+    def upload(self, compositor) -> bool:
+        """Give the current frame to a compositor unless it has it (a gaze-only re-render, or a chain
+        that moved between paths, uploads nothing twice)."""
+        if self._held.get(id(compositor)) != self.seq:
+            compositor.upload(self.frame)
+            self._held[id(compositor)] = self.seq
+            return True
+        return False
 
 
 def _wait(event, timeout: float) -> None:

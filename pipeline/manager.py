@@ -96,7 +96,8 @@ class ChannelManager:
         return {name: {"viewers": c.viewers, "fps": round(c.stats.fps(now), 2),
                        "frames": c.stats.frames, "rerenders": c.stats.rerenders,
                        "stage_ms": c.stats.medians_ms(), "size": list(c.size),
-                       "source": c.source_spec, "gl": c.gl_info, "error": c.error}
+                       "source": c.source_spec, "gl": c.gl_info, "render_path": c.render_path,
+                       "error": c.error}
                 for name, c in self.channels.items()}
 
     def close(self) -> None:

@@ -27,9 +27,21 @@ def test_a_bad_size_is_a_usage_error(capsys):
     assert "--size must look like 1280x720" in capsys.readouterr().err
 
 
+def test_the_render_path_comes_from_the_environment_or_a_flag_and_is_checked(capsys):
+    assert parse_args([], environ={}).render_path == "auto"
+    assert parse_args([], environ={"GAZECAST_RENDER_PATH": "gl"}).render_path == "gl"
+    assert parse_args(["--render-path", "cpu"], environ={"GAZECAST_RENDER_PATH": "gl"}).render_path == "cpu"
+    with pytest.raises(SystemExit):
+        parse_args([], environ={"GAZECAST_RENDER_PATH": "vulkan"})
+    assert "GAZECAST_RENDER_PATH must be auto, gl or cpu, got 'vulkan'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_args(["--render-path", "vulkan"], environ={})
+
+
 def test_help_lists_the_flags():
     out = subprocess.run([sys.executable, str(ROOT / "app.py"), "--help"], capture_output=True, text=True, check=True)
-    for flag in ("--host", "--port", "--async-mode", "--source", "--size", "--message-queue", "--gl-device"):
+    for flag in ("--host", "--port", "--async-mode", "--source", "--size", "--message-queue", "--gl-device",
+                 "--render-path"):
         assert flag in out.stdout
 
 

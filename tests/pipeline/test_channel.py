@@ -1,6 +1,8 @@
 """A channel's render thread: idle without viewers, re-render on gaze, clear errors."""
 import time
+from pathlib import Path
 
+import numpy as np
 import pytest
 import simplejpeg
 
@@ -74,3 +76,51 @@ def test_order_puts_named_effects_first(manager):
     with pytest.raises(RequestError) as err:
         chain.apply(order=["nope"])
     assert err.value.code == "unknown_effect"
+
+
+def _frame_after_change(ch, timeout=20):
+    """Return the RGB frame rendered after the latest change (the next two frames: one may be in flight)."""
+    seq = ch.request_frame()
+    seq, _ = ch.broadcaster.wait_newer(seq, timeout=timeout)
+    seq = ch.request_frame()
+    seq, jpeg = ch.broadcaster.wait_newer(seq, timeout=timeout)
+    return simplejpeg.decode_jpeg(jpeg)
+
+
+@pytest.mark.parametrize("path, foveate_only", [("auto", "cpu"), ("cpu", "cpu"), ("gl", "gl")])
+def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
+    """On llvmpipe `auto` renders a foveate-only chain with its CPU twin, and any chain with an effect
+    that has no twin through GL; both foveate the frame the same way."""
+    from tests.conftest import sharpness
+    m = ChannelManager(Config(width=320, height=180, async_mode="threading", render_path=path,
+                              source=str(_still(320, 180))), spawn=spawn)
+    try:
+        ch = m.get("main")
+        ch.set_gaze(GazeSample(t=0, x=0.25, y=0.5))
+        fov = _frame_after_change(ch)
+        if path == "auto" and not ch.gl_info["software"]:
+            foveate_only = "gl"  # a GPU: every effect stays on it
+        assert ch.render_path == foveate_only
+        assert m.health()["main"]["render_path"] == foveate_only
+        assert sharpness(fov, 0.25, 0.5) > 5 * sharpness(fov, 0.8, 0.5)
+        ch.control(effect="spotlight", enabled=True)
+        both = _frame_after_change(ch)
+        assert ch.render_path == "gl"
+        assert both[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight dims the periphery
+        ch.control(effect="spotlight", enabled=False)
+        back = _frame_after_change(ch)
+        assert ch.render_path == foveate_only
+        assert np.abs(back.astype(int) - fov).mean() < 2  # the same frame (a still), the same look
+    finally:
+        m.close()
+
+
+def _still(w, h):
+    """A detailed still image in a temporary folder."""
+    import tempfile
+
+    import cv2
+    from tests.conftest import detail_frame
+    path = Path(tempfile.mkdtemp()) / "still.png"
+    cv2.imwrite(str(path), detail_frame(w, h)[..., 2::-1])
+    return path

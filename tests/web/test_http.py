@@ -47,3 +47,9 @@ def test_metrics_are_prometheus_text_with_stage_timings(client):
     assert 'gazecast_frames_total{channel="main"} 1' in text
     for stage in ("read", "upload", "render", "readback", "encode"):
         assert f'gazecast_stage_seconds{{channel="main",stage="{stage}"}}' in text
+    h = client.get("/healthz").get_json()["channels"]["main"]
+    path = h["render_path"]
+    assert path == ("cpu" if h["gl"]["software"] else "gl")  # the default chain is foveate alone
+    assert f'gazecast_render_path{{channel="main",path="{path}"}} 1' in text
+    other = "gl" if path == "cpu" else "cpu"
+    assert f'gazecast_render_path{{channel="main",path="{other}"}} 0' in text

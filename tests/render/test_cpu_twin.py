@@ -1,0 +1,121 @@
+"""The CPU twin of foveate (render/cpu.py) against the GL shader it stands in for, on real frames."""
+import shutil
+
+import numpy as np
+import pytest
+
+from config import ROOT
+from pipeline.sources import DemoSource
+from render.compositor import Compositor, View
+from render.cpu import CpuCompositor, CpuFoveate
+from render.effects import load_effects
+from tests.conftest import detail_frame, sharpness
+from tests.render.frames import detail
+
+SIZES = [(1280, 720), (640, 360), (400, 250)]  # 720 / 16 = 45 and 250 / 4 are odd: taps between texels
+CASES = [({}, (0.5, 0.5)), ({}, (0.12, 0.2)), ({"strength": 5.0, "radius": 0.05}, (0.8, 0.7)),
+         ({"strength": 1.5}, (0.3, 0.3)), ({"contrast": 1.0}, (0.45, 0.55)),
+         ({"falloff": 1.2, "strength": 3.0}, (0.97, 0.03))]
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    err = np.mean((a[..., :3].astype(np.float64) - b[..., :3]) ** 2)
+    return float(10 * np.log10(255.0 ** 2 / max(err, 1e-9)))
+
+
+@pytest.fixture(scope="module")
+def specs():
+    return load_effects(ROOT / "shaders")
+
+
+def chain(specs, **params):
+    spec = specs["foveate"]
+    return [(spec, {**spec.defaults(), **params})]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_twin_renders_what_the_shader_renders(ctx, specs, size):
+    frame = DemoSource(size).read().copy()
+    gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
+    try:
+        gl_comp.load(specs["foveate"])
+        gl_comp.upload(frame)
+        cpu.upload(frame)
+        for params, gaze in CASES:
+            want = gl_comp.render(chain(specs, **params), View(gaze=gaze)).copy()
+            got = cpu.render(chain(specs, **params), View(gaze=gaze)).copy()
+            assert psnr(want, frame) < 30, "the case must blur something, or agreeing proves nothing"
+            assert psnr(got, want) > 38, (params, gaze)
+            assert np.abs(got[..., :3].astype(int) - want[..., :3]).max() <= 16, (params, gaze)
+            assert (got[..., 3] == 255).all()
+    finally:
+        gl_comp.release()
+
+
+def test_sharp_at_the_gaze_blurred_far_from_it_and_the_fovea_is_the_input():
+    w, h = 320, 180
+    frame = detail_frame(w, h)
+    out = CpuFoveate((w, h)).render(frame, (0.25, 0.5)).copy()
+    assert sharpness(out, 0.25, 0.5) > 0.9 * sharpness(frame, 0.25, 0.5)
+    assert sharpness(out, 0.8, 0.5) < 0.1 * sharpness(frame, 0.8, 0.5)
+    x, y = int(0.25 * w), int(0.5 * h)
+    assert np.array_equal(out[y - 3:y + 3, x - 3:x + 3], frame[y - 3:y + 3, x - 3:x + 3])
+
+
+def test_parameters_move_it():
+    w, h = 320, 180
+    frame = detail_frame(w, h)
+    fov = CpuFoveate((w, h))
+    wide = fov.render(frame, (0.5, 0.5), radius=0.4).copy()
+    narrow = fov.render(frame, (0.5, 0.5), radius=0.02).copy()
+    assert sharpness(wide, 0.7, 0.5) > 5 * sharpness(narrow, 0.7, 0.5)
+    assert np.array_equal(fov.render(frame, (0.5, 0.5), strength=0.0), frame)
+    plain = fov.render(frame, (0.2, 0.5), contrast=0.0)[..., :3].astype(np.float32)
+    kept = fov.render(frame, (0.2, 0.5), contrast=1.0)[..., :3].astype(np.float32)
+    far = (slice(60, 120), slice(220, 300))
+    assert detail(kept[far]) > 1.3 * detail(plain[far])  # as tests/render/test_foveate.py asks of GL
+    assert detail(kept[far]) < detail(frame[..., :3].astype(np.float32)[far])
+    fovea = (slice(80, 100), slice(54, 74))
+    assert np.array_equal(kept[fovea], frame[fovea][..., :3])
+
+
+def test_a_gaze_only_re_render_reuses_the_pyramid_of_the_same_content_version():
+    size = (640, 360)
+    frame = DemoSource(size).read().copy()
+    black = np.zeros_like(frame)
+    black[..., 3] = 255
+    reused = CpuFoveate(size)
+    reused.render(frame, (0.2, 0.2), version=1)
+    # the same version: the periphery still comes from the first frame's pyramid
+    a = reused.render(black, (0.7, 0.6), version=1).copy()
+    ref = CpuFoveate(size).render(frame, (0.7, 0.6)).copy()
+    corner = (slice(0, 40), slice(0, 60))  # far from the gaze: no part of the input shows there
+    assert np.array_equal(a[corner], ref[corner]) and a[corner][..., :3].max() > 0
+    # a new version rebuilds it
+    b = reused.render(black, (0.7, 0.6), version=2)
+    assert b[..., :3].max() == 0
+
+
+def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
+    cpu = CpuCompositor((320, 180), ROOT / "shaders")
+    assert cpu.supports(chain(specs))
+    assert cpu.supports([])  # no effect: the frame as it is
+    assert not cpu.supports([(specs["lens"], {})])
+    assert not cpu.supports(chain(specs) + [(specs["spotlight"], {})])
+    edited = specs["foveate"].__class__(**{**vars(specs["foveate"]),
+                                          "source": specs["foveate"].source.replace("3.0 - 2.0 * e", "2.0 - e")})
+    assert not cpu.supports([(edited, {})])
+    # the same foveate.glsl over an edited lib/blend.glsl is not the shader the twin copies either
+    copy = tmp_path / "shaders"
+    shutil.copytree(ROOT / "shaders", copy)
+    (copy / "lib" / "blend.glsl").write_text((copy / "lib" / "blend.glsl").read_text() + "\n// edited\n")
+    assert not CpuCompositor((320, 180), copy).supports(chain(load_effects(copy)))
+
+
+def test_an_empty_chain_returns_the_uploaded_frame():
+    cpu = CpuCompositor((320, 180), ROOT / "shaders")
+    frame = detail_frame(320, 180)
+    cpu.upload(frame)
+    assert cpu.render([], View()) is frame
+    with pytest.raises(ValueError, match="uint8 180x320x4"):
+        cpu.upload(frame[..., :3])
