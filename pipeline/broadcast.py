@@ -16,15 +16,22 @@ class Broadcaster:
 
     def __init__(self):
         self.seq = 0
-        self.jpeg: bytes | None = None
+        self._frame: tuple[bytes, bytes] | None = None  # (jpeg, the same framed as an MJPEG part)
         self.published_at = 0.0
         self._wakeup = Wakeup()
         self._cond = threading.Condition()
         self._closed = False
 
+    @property
+    def jpeg(self) -> bytes | None:
+        """The newest frame."""
+        frame = self._frame
+        return frame[0] if frame else None
+
     def publish(self, jpeg: bytes) -> None:
-        """Store a new frame (called from the render thread) and wake the pump."""
-        self.jpeg, self.published_at = jpeg, time.time()
+        """Store a new frame (called from the render thread) and wake the pump. The MJPEG part is
+        framed here, once, off the loop: every viewer writes the same bytes object."""
+        self._frame, self.published_at = (jpeg, mjpeg_part(jpeg)), time.time()
         self.seq += 1
         self._wakeup.set()
 
@@ -35,11 +42,13 @@ class Broadcaster:
                 with self._cond:
                     self._cond.notify_all()
 
-    def wait_newer(self, seq: int, timeout: float = 5.0) -> tuple[int, bytes | None]:
-        """Return (seq, jpeg) of a frame newer than seq, or the current one after timeout."""
+    def wait_newer(self, seq: int, timeout: float = 5.0, part: bool = False) -> tuple[int, bytes | None]:
+        """Return (seq, jpeg) of a frame newer than seq, or the current one after timeout; with
+        part=True the JPEG comes framed as a multipart part (see mjpeg_part)."""
         with self._cond:
             self._cond.wait_for(lambda: self.seq > seq or self._closed, timeout)
-        return self.seq, self.jpeg
+        seq, frame = self.seq, self._frame
+        return seq, (frame[1 if part else 0] if frame else None)
 
     def close(self) -> None:
         """Stop the pump and release waiting viewers."""

@@ -3,7 +3,6 @@ import time
 
 from flask import Blueprint, Response, jsonify
 
-from pipeline.broadcast import mjpeg_part
 from pipeline.errors import RequestError
 
 from .context import error, manager
@@ -34,10 +33,10 @@ def _frames(channel):
     try:
         seq = 0
         while not channel.error:
-            seq, jpeg = channel.broadcaster.wait_newer(seq, timeout=5.0)
-            if jpeg is not None:
+            seq, part = channel.broadcaster.wait_newer(seq, timeout=5.0, part=True)
+            if part is not None:
                 t0 = time.perf_counter()
-                yield mjpeg_part(jpeg)  # resumes once the server has written the part
+                yield part  # the same bytes for every viewer; resumes once the server has written it
                 channel.stats.record_send(time.perf_counter() - t0)
     finally:
         channel.remove_viewer()

@@ -42,3 +42,13 @@ def test_parts_carry_their_length():
     part = mjpeg_part(b"\xff\xd8abc\xff\xd9")
     assert part.startswith(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: 7\r\n\r\n")
     assert part.endswith(b"\xff\xd8abc\xff\xd9\r\n")
+
+
+def test_every_viewer_gets_the_one_part_framed_at_publish():
+    b = Broadcaster()
+    b.publish(b"\xff\xd8one\xff\xd9")
+    _, first = b.wait_newer(0, timeout=1, part=True)
+    _, second = b.wait_newer(0, timeout=1, part=True)
+    assert first is second and first == mjpeg_part(b"\xff\xd8one\xff\xd9")
+    assert b.wait_newer(0, timeout=1) == (1, b"\xff\xd8one\xff\xd9")
+    b.close()
