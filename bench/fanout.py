@@ -3,7 +3,10 @@
 Prints frames per second (per viewer, and from ffprobe's wall-clock timestamps), the server's CPU
 (and its ratio to one viewer's), and the round-trip median/p95 of acknowledged `gaze` events sent
 while the streams are read; writes the "fanout" section of docs/benchmarks.md.
-    python bench/fanout.py [--size 1280x720] [--seconds 10] [--viewers 1,5,20]
+    python bench/fanout.py [--size 1280x720] [--seconds 10] [--viewers 1,5,20] [--paths auto,gl]
+
+The first render path (--render-path of app.py) serves every viewer count; each further one serves one
+viewer, for the CPU cost of a 720p30 foveated stream per path in the same run.
 """
 from __future__ import annotations
 
@@ -73,18 +76,26 @@ def main() -> None:
     p.add_argument("--size", default="1280x720")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--viewers", default="1,5,20")
+    p.add_argument("--paths", default="auto,gl", help="render paths: the first for every viewer count")
     a = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = Server("--size", a.size, log_path=Path(tmp) / "server.log")
-        try:
-            health = server.get_json("/healthz")
-            rows = [measure(server, int(n), a.seconds) for n in a.viewers.split(",")]
-            probe = ffprobe_fps(server.url + "/stream.mjpg")
-            stages = server.get_json("/healthz")["channels"]["main"]["stage_ms"]
-        finally:
-            server.stop()
-    lines = [f"Server: `app.py --size {a.size}` (demo source, foveate on, eventlet), "
-             f"GL {health['devices']['gl'].get('renderer')}.", "",
+    paths = a.paths.split(",")
+    runs = {}
+    for i, path in enumerate(paths):
+        with tempfile.TemporaryDirectory() as tmp:
+            server = Server("--size", a.size, "--render-path", path, log_path=Path(tmp) / "server.log")
+            try:
+                health = server.get_json("/healthz")
+                counts = a.viewers.split(",") if i == 0 else ["1"]
+                rows = [measure(server, int(n), a.seconds) for n in counts]
+                probe = ffprobe_fps(server.url + "/stream.mjpg") if i == 0 else None
+                main = server.get_json("/healthz")["channels"]["main"]
+            finally:
+                server.stop()
+        runs[path] = {"rows": rows, "probe": probe, "stages": main["stage_ms"], "used": main["render_path"]}
+    first = runs[paths[0]]
+    rows = first["rows"]
+    lines = [f"Server: `app.py --size {a.size} --render-path {paths[0]}` (demo source, foveate on, eventlet), "
+             f"GL {health['devices']['gl'].get('renderer')}: frames rendered by the {first['used']} path.", "",
              "fps and CPU: streaming only (no gaze moves). Round trips: a second window with a gaze move "
              "every 20 ms (each re-renders a frame), streams still read.", "",
              "| viewers | fps (slowest viewer) | fps (mean) | server CPU % of one core | CPU vs 1 viewer "
@@ -92,12 +103,18 @@ def main() -> None:
              "|---:|---:|---:|---:|---:|---:|---:|"]
     lines += [f"| {r['viewers']} | {r['fps_min']:.1f} | {r['fps_mean']:.1f} | {r['cpu']:.0f} | "
               f"{r['cpu'] / rows[0]['cpu']:.2f}x | {r['rtt_p50']:.1f} | {r['rtt_p95']:.1f} |" for r in rows]
-    lines += ["", f"ffprobe, wall-clock timestamps over 61 frames, one viewer: **{probe:.1f} fps**.", "",
-              "Per-stage medians on the render thread (ms): "
-              + ", ".join(f"{k} {v}" for k, v in stages.items()) + "."]
+    lines += ["", f"ffprobe, wall-clock timestamps over 61 frames, one viewer: **{first['probe']:.1f} fps**.", "",
+              "One viewer per render path (`--render-path`), the same command and machine:", "",
+              "| --render-path | frames rendered by | fps | server CPU % of one core | per-stage medians (ms) |",
+              "|---|---|---:|---:|---|"]
+    for path, run in runs.items():
+        r = run["rows"][0]
+        stages = ", ".join(f"{k} {v}" for k, v in run["stages"].items() if v is not None)
+        lines.append(f"| {path} | {run['used']} | {r['fps_mean']:.1f} | **{r['cpu']:.0f}** | {stages} |")
     body = "\n".join(lines)
     print(body)
-    write_section("fanout", f"python bench/fanout.py --size {a.size} --seconds {a.seconds:g} --viewers {a.viewers}",
+    write_section("fanout", f"python bench/fanout.py --size {a.size} --seconds {a.seconds:g} --viewers {a.viewers} "
+                            f"--paths {a.paths}",
                   body)
 
 

@@ -40,8 +40,9 @@ class FrameReader(threading.Thread):
     def run(self) -> None:
         with urllib.request.urlopen(self.url, timeout=30) as r:
             while not self.stop.is_set():
-                while (line := r.readline().strip()) != b"--frame":
-                    pass
+                while (line := r.readline()).strip() != b"--frame":
+                    if not line:
+                        return  # the server closed the stream (a spin here would eat a core)
                 length = 0
                 while (line := r.readline().strip()):
                     if line.lower().startswith(b"content-length"):
@@ -72,12 +73,33 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", default="1280x720")
     p.add_argument("--trials", type=int, default=60)
+    p.add_argument("--paths", default="auto,gl", help="render paths (app.py --render-path) to measure in turn")
     a = p.parse_args()
     w, h = (int(v) for v in a.size.split("x"))
+    rows = []
+    for path in a.paths.split(","):
+        latencies, used = run(a.size, w, h, a.trials, path)
+        latencies.sort()
+        p50, p95 = statistics.median(latencies), latencies[int(0.95 * len(latencies)) - 1]
+        rows.append(f"| {path} | {used} | {p50:.1f} | {p95:.1f} | {latencies[0]:.1f} | {latencies[-1]:.1f} |")
+    body = (f"Server: `app.py --source <detailed still image> --size {a.size} --fps 30 --render-path P`, "
+            f"foveate strength 5.\n"
+            f"{a.trials} gaze moves between {POINTS[0]} and {POINTS[1]}; time from the client's `emit` to the\n"
+            f"arrival of the last byte of the first MJPEG frame that is sharp at the new point "
+            f"(the client's decode excluded).\n\n"
+            f"| --render-path | frames rendered by | p50 ms | p95 ms | min ms | max ms |\n"
+            f"|---|---|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n")
+    print(body)
+    write_section("latency", f"python bench/latency.py --size {a.size} --trials {a.trials} --paths {a.paths}", body)
+
+
+def run(size: str, w: int, h: int, trials: int, path: str) -> tuple[list, str]:
+    """Serve a still image with one render path; return the gaze-to-photon times (ms) and the path used."""
     with tempfile.TemporaryDirectory() as tmp:
         image = Path(tmp) / "detail.png"
         cv2.imwrite(str(image), cv2.cvtColor(detail_frame(w, h), cv2.COLOR_RGBA2BGR))
-        server = Server("--source", str(image), "--size", a.size, "--fps", "30", log_path=Path(tmp) / "log")
+        server = Server("--source", str(image), "--size", size, "--fps", "30", "--render-path", path,
+                        log_path=Path(tmp) / "log")
         client = socketio.Client()
         reader = FrameReader(server.url + "/stream.mjpg")
         try:
@@ -86,22 +108,16 @@ def main() -> None:
             client.call("control", {"effect": "foveate", "params": {"strength": 5.0, "radius": 0.1}})
             time.sleep(2.0)
             latencies = []
-            for i in range(a.trials):
+            for i in range(trials):
                 latencies.append(1000 * trial(client, reader, (i + 1) % 2))
                 time.sleep(0.1 + 0.033 * (i % 5) / 5)  # spread the moves over the frame period
+            used = server.get_json("/healthz")["channels"]["main"]["render_path"]
         finally:
             reader.stop.set()
             client.disconnect()
             server.stop()
-    latencies.sort()
-    p50, p95 = statistics.median(latencies), latencies[int(0.95 * len(latencies)) - 1]
-    body = (f"Server: `app.py --source <detailed still image> --size {a.size} --fps 30`, foveate strength 5.\n"
-            f"{a.trials} gaze moves between {POINTS[0]} and {POINTS[1]}; time from the client's `emit` to the\n"
-            f"arrival of the last byte of the first MJPEG frame that is sharp at the new point (the client's decode excluded).\n\n"
-            f"| p50 ms | p95 ms | min ms | max ms |\n|---:|---:|---:|---:|\n"
-            f"| {p50:.1f} | {p95:.1f} | {latencies[0]:.1f} | {latencies[-1]:.1f} |\n")
-    print(body)
-    write_section("latency", f"python bench/latency.py --size {a.size} --trials {a.trials}", body)
+            reader.join(timeout=10)
+    return latencies, used
 
 
 if __name__ == "__main__":
