@@ -27,21 +27,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["CpuCompositor", "CpuFoveate", "LEVELS", "PATHS"]
+__all__ = ["CpuCompositor", "CpuFoveate", "FOVEATE_SHA256", "LEVELS", "PATHS", "twin_digest"]
 
 PATHS = ("auto", "gl", "cpu")  # --render-path: auto = CPU twins when the GL renderer is software
 LEVELS = 5  # like `// @pyramid 5` in shaders/foveate.glsl
 _LUMA = np.array([0.2126, 0.7152, 0.0722, 0.0], np.float32)  # RGBA -> luma, as luma() in common.glsl
 _TAPS = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 1]], np.float32) / 4  # 4 taps 1 fine pixel off
-_STOCK = Path(__file__).resolve().parent.parent / "shaders"
-_TWIN_FILES = ("foveate.glsl", "lib/common.glsl", "lib/blend.glsl")
+# SHA-256 of foveate.glsl + lib/common.glsl + lib/blend.glsl as this twin copies them. An edit of any of
+# them (live, or in the repository) makes the effect render through GL; after changing the shader on
+# purpose, change the twin to match and update this (tests/render/test_cpu_twin.py checks both).
+FOVEATE_SHA256 = "0927a7f0de1bd12062d6da7aa23d02623a7ffdb4018ae679763958b6351ffe7c"
+_LIBS = ("lib/common.glsl", "lib/blend.glsl")
 
 
-def _digest(shaders_dir: Path) -> str | None:
-    h = hashlib.sha256()
+def twin_digest(source: str, shaders_dir: Path) -> str | None:
+    """Return the SHA-256 of an effect's source and the lib files its twin depends on (None if missing)."""
+    h = hashlib.sha256(source.encode())
     try:
-        for name in _TWIN_FILES:
-            h.update((shaders_dir / name).read_bytes())
+        for name in _LIBS:
+            h.update((Path(shaders_dir) / name).read_bytes())
     except OSError:
         return None
     return h.hexdigest()
@@ -208,7 +212,6 @@ class CpuCompositor:
         self.uploads = 0
         self.timings = {"render": 0.0, "readback": 0.0}
         self._foveate: CpuFoveate | None = None
-        self._stock = _digest(_STOCK)
         self._checked: dict[int, tuple] = {}  # id(spec) -> (spec, stock?)
 
     def supports(self, chain: list) -> bool:
@@ -220,9 +223,7 @@ class CpuCompositor:
             return False
         hit = self._checked.get(id(spec))
         if hit is None or hit[0] is not spec:
-            ok = (self._stock is not None and _digest(self.shaders_dir) == self._stock
-                  and spec.source == (_STOCK / f"{spec.name}.glsl").read_text())
-            hit = self._checked[id(spec)] = (spec, ok)
+            hit = self._checked[id(spec)] = (spec, twin_digest(spec.source, self.shaders_dir) == FOVEATE_SHA256)
         return hit[1]
 
     def upload(self, frame: np.ndarray) -> None:

@@ -7,7 +7,7 @@ import pytest
 from config import ROOT
 from pipeline.sources import DemoSource
 from render.compositor import Compositor, View
-from render.cpu import CpuCompositor, CpuFoveate
+from render.cpu import FOVEATE_SHA256, CpuCompositor, CpuFoveate, twin_digest
 from render.effects import load_effects
 from tests.conftest import detail_frame, sharpness
 from tests.render.frames import detail
@@ -105,11 +105,19 @@ def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
     edited = specs["foveate"].__class__(**{**vars(specs["foveate"]),
                                           "source": specs["foveate"].source.replace("3.0 - 2.0 * e", "2.0 - e")})
     assert not cpu.supports([(edited, {})])
-    # the same foveate.glsl over an edited lib/blend.glsl is not the shader the twin copies either
-    copy = tmp_path / "shaders"
-    shutil.copytree(ROOT / "shaders", copy)
-    (copy / "lib" / "blend.glsl").write_text((copy / "lib" / "blend.glsl").read_text() + "\n// edited\n")
-    assert not CpuCompositor((320, 180), copy).supports(chain(load_effects(copy)))
+    # a shader folder whose foveate.glsl, or only lib/blend.glsl, was edited renders foveate through GL
+    for edited_file in ("foveate.glsl", "lib/blend.glsl"):
+        copy = tmp_path / edited_file.replace("/", "_")
+        shutil.copytree(ROOT / "shaders", copy)
+        assert CpuCompositor((320, 180), copy).supports(chain(load_effects(copy)))
+        (copy / edited_file).write_text((copy / edited_file).read_text() + "\n// edited\n")
+        assert not CpuCompositor((320, 180), copy).supports(chain(load_effects(copy)))
+
+
+def test_the_twin_was_written_from_the_shaders_in_the_repository():
+    """Changing foveate.glsl or the lib files it includes needs the twin changed too: this fails first."""
+    source = (ROOT / "shaders" / "foveate.glsl").read_text()
+    assert twin_digest(source, ROOT / "shaders") == FOVEATE_SHA256
 
 
 def test_an_empty_chain_returns_the_uploaded_frame():

@@ -3,10 +3,12 @@ its line while the last good program keeps rendering."""
 import shutil
 import time
 
+import cv2
 import pytest
 import simplejpeg
 
 from config import ROOT
+from tests.conftest import detail_frame
 from web import create_app, socketio
 
 TINT = """// @effect tint
@@ -67,3 +69,34 @@ def test_a_dropped_in_effect_appears_and_a_broken_edit_is_reported(live):
     (shaders / "tint.glsl").unlink()
     state = wait_for_state(sio, lambda s: all(e["name"] != "tint" for e in s["effects"]))
     assert state["channel"] == "main"
+
+
+def test_editing_foveate_moves_it_from_its_cpu_twin_to_the_edited_shader(tmp_path):
+    """The stock foveate may render with its CPU twin (render_path cpu: even on a GPU); an edit of the
+    shader must show, so GL takes over."""
+    shaders = tmp_path / "shaders"
+    shutil.copytree(ROOT / "shaders", shaders)
+    still = tmp_path / "reddish.png"
+    frame = detail_frame(160, 90)
+    frame[..., 0], frame[..., 2] = 220, frame[..., 2] // 4  # red everywhere, detail in green and blue
+    cv2.imwrite(str(still), frame[..., 2::-1])
+    app = create_app(test_config={"async_mode": "threading", "width": 160, "height": 90, "source": str(still),
+                                  "shaders_dir": str(shaders), "render_path": "cpu"})
+    client = app.test_client()
+    try:
+        before = simplejpeg.decode_jpeg(client.get("/snapshot/main.jpg").data).astype(float)
+        assert client.get("/healthz").get_json()["channels"]["main"]["render_path"] == "cpu"
+        path = shaders / "foveate.glsl"
+        time.sleep(0.05)
+        path.write_text(path.read_text().replace("f_color = vec4(c, 1.0);", "f_color = vec4(c.bgr, 1.0);"))
+        deadline = time.monotonic() + 10
+        while client.get("/healthz").get_json()["channels"]["main"]["render_path"] != "gl":
+            assert time.monotonic() < deadline, "the edited foveate never moved to GL"
+            client.get("/snapshot/main.jpg")
+            time.sleep(0.1)
+        after = simplejpeg.decode_jpeg(client.get("/snapshot/main.jpg").data).astype(float)
+        means_before, means_after = before.mean(axis=(0, 1)), after.mean(axis=(0, 1))
+        assert means_before[0] > 200 and means_before[2] < 80
+        assert means_after[2] > 150 and means_after[0] < 100  # blue for red: the edited shader runs
+    finally:
+        app.extensions["gazecast"].close()
