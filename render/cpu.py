@@ -75,7 +75,7 @@ class CpuFoveate:
         self._mean = np.empty_like(self._float)
         self.out = np.empty((h, w, 4), np.uint8)
         self._templates: dict = {}
-        self._scratch: dict = {}  # filtered copies for sizes that do not halve exactly
+        self._scratch: dict = {}  # shape -> a filtered copy of a level, before it is sampled
         self._params = None
         self._built = None  # the content version the pyramid levels hold
 
@@ -115,13 +115,16 @@ class CpuFoveate:
         cols = cols or (0, w)
         return [m[r0 + rows[0]:r0 + rows[1], c0 + cols[0]:c0 + cols[1]] for m in maps]
 
+    def _scratch_for(self, like: np.ndarray) -> np.ndarray:
+        """A buffer the shape of `like`, made once (a level is filtered, then sampled)."""
+        if like.shape not in self._scratch:
+            self._scratch[like.shape] = np.empty_like(like)
+        return self._scratch[like.shape]
+
     def _taps_down(self, src: np.ndarray, dst: np.ndarray) -> None:
         """downsample.glsl at any ratio (an odd size: 720 / 16 = 45 rows): the mean of bilinear taps one
         source texel either side is the bilinear sample of the source averaged with its +-1 neighbours."""
-        key = src.shape
-        if key not in self._scratch:
-            self._scratch[key] = np.empty_like(src)
-        spread = self._scratch[key]
+        spread = self._scratch_for(src)
         cv2.filter2D(src, -1, _TAPS, dst=spread, borderType=cv2.BORDER_REPLICATE)
         cv2.resize(spread, (dst.shape[1], dst.shape[0]), dst=dst, interpolation=cv2.INTER_LINEAR)
 
@@ -138,7 +141,9 @@ class CpuFoveate:
         for k in range(3, LEVELS + 1):  # downsample.glsl: four bilinear taps = a 4x4 box around each texel
             finer, level = self.levels[k - 1], self.levels[k]
             if finer.shape[0] == 2 * level.shape[0] and finer.shape[1] == 2 * level.shape[1]:
-                np.copyto(level, cv2.blur(finer, (4, 4), borderType=cv2.BORDER_REPLICATE)[1::2, 1::2])
+                boxed = self._scratch_for(finer)
+                cv2.blur(finer, (4, 4), dst=boxed, borderType=cv2.BORDER_REPLICATE)
+                np.copyto(level, boxed[1::2, 1::2])
             else:
                 self._taps_down(finer, level)
         self._built = version
