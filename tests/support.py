@@ -83,10 +83,17 @@ def read_parts(url: str, count: int, timeout: float = 30.0) -> list[tuple[dict, 
 
 
 def read_stream(url: str, stop: threading.Event, counts: list, i: int) -> None:
-    """Read an MJPEG stream as fast as it comes, counting parts."""
+    """Read an MJPEG stream as fast as it comes, counting parts.
+
+    Reads the raw socket (a part boundary is never split by the HTTP chunk framing: the server writes
+    one part per chunk) in reads of up to 1 MiB: twenty readers decoding chunks 64 KiB at a time in
+    Python took a good share of this 2-core machine from the server they were measuring."""
+    marker = b"--frame\r\n"
     with urllib.request.urlopen(url, timeout=30) as r:
+        raw, tail = r.fp, b""
         while not stop.is_set():
-            chunk = r.read(65536)
+            chunk = raw.read1(1 << 20)
             if not chunk:
                 return
-            counts[i] += chunk.count(b"--frame\r\n")
+            counts[i] += chunk.count(marker) + (tail + chunk[:len(marker) - 1]).count(marker)
+            tail = chunk[-(len(marker) - 1):]
