@@ -140,4 +140,20 @@
     render(ack.state);
   });
   gazecast.socket.on("state", (state) => { if (Object.keys(specs).length) render(state); });
+
+  // How the channel renders now: the frame rate, which path took the last frame (the CPU twin of
+  // foveate on a software GL, or GL) and the stage times, so the cost of a change shows as it is made.
+  const pipelineEl = document.getElementById("pipeline");
+  async function pollPipeline() {
+    try {
+      const c = (await (await fetch("/healthz")).json()).channels[gazecast.channel];
+      if (!c) return;
+      const ms = (k) => (c.stage_ms[k] == null ? "–" : c.stage_ms[k].toFixed(1));
+      const path = c.render_path === "cpu" ? "CPU twin (OpenCV)" : `GL (${c.gl ? c.gl.renderer : "?"})`;
+      pipelineEl.textContent = `${c.fps.toFixed(1)} fps · rendered by ${path} · render ${ms("render")} ms · `
+        + `encode ${ms("encode")} ms`;
+      pipelineEl.dataset.path = c.render_path || "";
+    } catch (e) { pipelineEl.textContent = "–"; }
+  }
+  setInterval(pollPipeline, 2000); pollPipeline();
 })();
