@@ -51,7 +51,8 @@ class Compositor:
         self.programs: dict[str, moderngl.Program] = {}
         self._variants: dict[str, dict[str, moderngl.Program]] = {}  # effect -> {"update"|"near"|"final": program}
         self._states: dict[str, list] = {}  # effect -> [(tex, fbo) previous, (tex, fbo) next]
-        self._copy = self._lib_program("copy.glsl")
+        self._copy = self._lib_program("copy.glsl")  # 1:1, texelFetch
+        self._upsample = self._lib_program("copy.glsl", ["UPSAMPLE"])  # a smaller texture, bilinear
         self._pyramid = Pyramid(self.passes, self.size, self._lib_program("downsample.glsl", ["DOWNSAMPLE_BOX"]),
                                 self._lib_program("downsample.glsl"))
         self.src = self.passes.texture(self.size)
@@ -136,7 +137,7 @@ class Compositor:
         self.ctx.detect_framebuffer(0).use()
         for name in list(self.programs):
             self.unload(name)
-        for program in (self._copy, *self._pyramid.programs()):
+        for program in (self._copy, self._upsample, *self._pyramid.programs()):
             self.passes.forget(program)
             program.release()
         self._pyramid.release()
@@ -195,7 +196,7 @@ class Compositor:
             # the pyramid of the uploaded frame is reusable until the next upload; of any other
             # input (an earlier effect's output, which follows the gaze) it is not
             version = self.uploads if current is self.src else None
-            self._pyramid.blend(programs, fbo, current, spec.pyramid, uniforms, box, self._copy, version)
+            self._pyramid.blend(programs, fbo, current, spec.pyramid, uniforms, box, self._upsample, version)
             return
         if box is not None:
             self.passes.draw_around(self._copy, fbo, {"u_src": current}, {}, box)

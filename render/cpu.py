@@ -36,7 +36,7 @@ _TAPS = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 1]], np.float32) / 4  # 4 taps 1 
 # SHA-256 of foveate.glsl + lib/common.glsl + lib/blend.glsl as this twin copies them. An edit of any of
 # them (live, or in the repository) makes the effect render through GL; after changing the shader on
 # purpose, change the twin to match and update this (tests/render/test_cpu_twin.py checks both).
-FOVEATE_SHA256 = "0927a7f0de1bd12062d6da7aa23d02623a7ffdb4018ae679763958b6351ffe7c"
+FOVEATE_SHA256 = "28ec5ae6fb04b934d50bc1a1dfe01111cb185a9268365f472dc292140796d7c9"
 _LIBS = ("lib/common.glsl", "lib/blend.glsl")
 
 

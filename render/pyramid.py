@@ -64,7 +64,7 @@ class Pyramid:
 
         programs: the effect compiled for the coarse levels, the finest reduced level and the last pass.
         Every pass also sees u_mean, the coarsest level: a local mean for contrast-aware effects.
-        With a box, the full-resolution pass runs only there, over a plain upsampling `copy` of the
+        With a box, the full-resolution pass runs only there, over a plain upsampling `copy` (bilinear) of the
         coarse result: the effect's extent promises that outside the box that is all it would show."""
         coarse_program, near, final = programs
         first, pyramid = self.build(src, levels, version)

@@ -18,7 +18,7 @@ float stops() {
 }
 
 void main() {
-    vec3 c = texture(u_src, v_uv).rgb;
+    vec3 c = src_pixel();
     float s = stops();
     // scale light, not code values: to linear (gamma 2, close to sRGB and far cheaper than pow on a
     // software rasteriser), expose, back

@@ -38,7 +38,7 @@ vec3 palette(float t) {
 }
 
 void main() {
-    vec3 c = texture(u_src, v_uv).rgb;
+    vec3 c = src_pixel();
     float heat = clamp(texture(u_state, v_uv).r, 0.0, 1.0);
     float alpha = opacity * smoothstep(0.02, 0.35, heat);  // cold areas stay untouched
     f_color = vec4(mix(c, palette(0.25 + 0.75 * heat), alpha), 1.0);

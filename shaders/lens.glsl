@@ -10,7 +10,7 @@ uniform float softness;  // @param min=0.0 max=0.2 default=0.005 | Width of the 
 uniform float rim;       // @param min=0.0 max=1.0 default=0.6 | Darkness of the ring round the lens (0: none)
 
 void main() {
-    vec3 frame = texture(u_src, v_uv).rgb;
+    vec3 frame = src_pixel();
     float r = gaze_distance(v_uv);
     float pixel = 1.0 / u_resolution.y;
     float inside = 1.0 - smoothstep(radius - softness - pixel, radius, r);

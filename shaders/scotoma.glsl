@@ -38,7 +38,7 @@ void main() {
     float loss = field_loss(d);
     if (peripheral)
         loss = 1.0 - loss;
-    vec3 c = texture(u_src, v_uv).rgb;
+    vec3 c = src_pixel();
     // a lost field looks like a featureless grey smudge, not black: faint mottling keeps it from looking cut out
     vec3 fill = vec3(0.42 + 0.08 * (value_noise(d * 9.0) - 0.5));
     f_color = vec4(mix(c, fill, opacity * loss), 1.0);

@@ -9,7 +9,7 @@ uniform float dim;         // @param min=0.0 max=1.0 default=0.6 | How much dark
 uniform float desaturate;  // @param min=0.0 max=1.0 default=0.8 | How much colour the periphery loses (1: grey)
 
 void main() {
-    vec3 c = texture(u_src, v_uv).rgb;
+    vec3 c = src_pixel();
     float e = smoothstep(radius, radius + softness + 1e-4, gaze_distance(v_uv));
     c = mix(c, vec3(luma(c)), desaturate * e) * (1.0 - dim * e);
     f_color = vec4(c, 1.0);

@@ -27,5 +27,9 @@ vec2 aspect_offset(vec2 uv, vec2 point) {
 // Distance from the gaze point in units of frame height.
 float gaze_distance(vec2 uv) { return length(aspect_offset(uv, u_gaze)); }
 
+// The input pixel under this fragment (every effect pass runs at its input's size). On llvmpipe a
+// texelFetch costs about half a bilinear texture() read, which filters even at texel centres.
+vec3 src_pixel() { return texelFetch(u_src, ivec2(gl_FragCoord.xy), 0).rgb; }
+
 float luma(vec3 c) { return dot(c, vec3(0.2126, 0.7152, 0.0722)); }
 #endif
