@@ -26,7 +26,7 @@ from config import ROOT  # noqa: E402
 from pipeline.sources import DemoSource  # noqa: E402
 from render import gl  # noqa: E402
 from render.compositor import Compositor, View  # noqa: E402
-from render.cpu import CpuFoveate  # noqa: E402
+from render.cpu import CpuCompositor, CpuFoveate  # noqa: E402
 from render.effects import load_effects  # noqa: E402
 from render.jpeg import JpegEncoder  # noqa: E402
 
@@ -70,6 +70,17 @@ def measure(comp, encoder, frame, chain, cv, frames: int, warmup: int) -> tuple[
     return medians, cv_times[warmup:]
 
 
+def twin_ms(twins, frame, chain, frames: int, warmup: int) -> float:
+    """Median ms of the CPU twins rendering the chain, a new upload each frame, the gaze drifting."""
+    times = []
+    for i in range(warmup + frames):
+        t0 = time.perf_counter()
+        twins.upload(frame)
+        twins.render(chain, View(gaze=gaze_at(i), time=i / 30, pupil_mm=4.0 + 2.0 * np.sin(i * 0.1)))
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times[warmup:])
+
+
 def bench_size(ctx, specs, size, frames, warmup) -> tuple[list, dict]:
     """Return (rows of the per-effect table, the foveate-vs-OpenCV figures) for one frame size."""
     comp = Compositor(ctx, size, ROOT / "shaders")
@@ -78,9 +89,11 @@ def bench_size(ctx, specs, size, frames, warmup) -> tuple[list, dict]:
     frame = np.ascontiguousarray(DemoSource(size).read())
     encoder = JpegEncoder(80)
     rows = []
+    twins = CpuCompositor(size, ROOT / "shaders")
     for name in ["(none)", *specs]:
         chain = [] if name == "(none)" else [(specs[name], specs[name].defaults())]
         medians, _ = measure(comp, encoder, frame, chain, None, frames, warmup)
+        medians["twin"] = twin_ms(twins, frame, chain, frames, warmup) if twins.supports(chain) else None
         rows.append((f"{size[0]}x{size[1]}", name, medians))
     fov = specs["foveate"]
     medians, cv_times = measure(comp, encoder, frame, [(fov, fov.defaults())], CpuFoveate(size), frames, warmup)
@@ -93,9 +106,10 @@ def bench_size(ctx, specs, size, frames, warmup) -> tuple[list, dict]:
 
 def tables(rows, versus) -> str:
     """Format both tables as markdown."""
-    out = ["| size | effect | upload | render | readback | encode | upload+render+readback |",
-           "|---|---|---:|---:|---:|---:|---:|"]
-    out += [f"| {s} | {n} | " + " | ".join(f"{m[k]:.2f}" for k in (*STAGES, "gl")) + " |" for s, n, m in rows]
+    out = ["| size | effect | upload | render | readback | encode | upload+render+readback | CPU twin |",
+           "|---|---|---:|---:|---:|---:|---:|---:|"]
+    out += [f"| {s} | {n} | " + " | ".join(f"{m[k]:.2f}" for k in (*STAGES, "gl"))
+            + (f" | {m['twin']:.2f} |" if m["twin"] is not None else " | - |") for s, n, m in rows]
     out += ["", "Foveate (defaults), GL upload+render+readback against the OpenCV foveation "
             "(render/cpu.py's CpuFoveate), medians of interleaved frames, ms; wall time, then the CPU time "
             "of all the process's threads (llvmpipe's and OpenCV's workers included):", "",
@@ -137,7 +151,9 @@ def main() -> None:
         rows += r
         versus.append(v)
         print(tables(r, [v]), flush=True)
-    body = f"GL: {info['renderer']}. Per-stage medians in ms after {args.warmup} warm-up frames, {args.frames} frames.\n\n"
+    body = (f"GL: {info['renderer']}. Per-stage medians in ms after {args.warmup} warm-up frames, {args.frames} "
+            "frames. CPU twin: the same effect through render/cpu.py (its whole render; no upload or "
+            "readback there), where the effect has one.\n\n")
     body += tables(rows, versus)
     body += verdict(rows, versus, info)
     print(body.split("\n\n")[-1])

@@ -1,10 +1,12 @@
-"""The CPU render path: the stock foveate effect done with OpenCV, for machines whose GL is software.
+"""The CPU render path: twins of the stock foveate, spotlight and exposure effects done with OpenCV,
+for machines whose GL is software.
 
 On llvmpipe a single full-frame GL pass (upload, one texture read per pixel, readback) costs 9-15 ms
 of CPU at 1280x720, more than this whole foveation (see docs/benchmarks.md), so a 720p30 foveated
 stream cannot be cheap through GL there. The channel uses this path when the GL renderer is software
 (or `--render-path cpu`) and every effect on in the chain has a CPU twin; any other chain renders
-through GL as before. The twin follows shaders/foveate.glsl and lib/blend.glsl pass by pass:
+through GL as before. Spotlight and exposure follow their shaders' formulas (CpuSpotlight,
+CpuExposure); the foveate twin follows shaders/foveate.glsl and lib/blend.glsl pass by pass:
 
 - level 2 is a 4x4 box of the frame (two exact 2x area halvings), levels 3..5 a 4x4 box per texel;
 - out_k = mix(level_k, upsampled out_k+1, clamp(lod - k, 0, 1)) for k = 4, 3, 2, at level k's size
@@ -14,8 +16,8 @@ through GL as before. The twin follows shaders/foveate.glsl and lib/blend.glsl p
   only inside the box of the shader's `@extent` (beyond it the weight of the frame is 0).
 
 Weights depend only on the distance to the gaze: they are cut from templates made once per parameter
-set and size. Every buffer is allocated once. The twin is used only while the effect's source (and
-the lib files it includes) are the stock ones: an edited foveate.glsl renders through GL.
+set and size. Every buffer is allocated once. A twin is used only while the effect's source (and the
+lib files) are the ones it was written from (TWIN_SHA256): an edited shader renders through GL.
 """
 from __future__ import annotations
 
@@ -27,17 +29,22 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["CpuCompositor", "CpuFoveate", "FOVEATE_SHA256", "LEVELS", "PATHS", "twin_digest"]
+__all__ = ["CpuCompositor", "CpuExposure", "CpuFoveate", "CpuSpotlight", "LEVELS", "PATHS", "TWIN_SHA256",
+           "twin_digest"]
 
 PATHS = ("auto", "gl", "cpu")  # --render-path: auto = CPU twins when the GL renderer is software
 LEVELS = 5  # like `// @pyramid 5` in shaders/foveate.glsl
 _LUMA = np.array([0.2126, 0.7152, 0.0722, 0.0], np.float32)  # RGBA -> luma, as luma() in common.glsl
 _TAPS = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 1]], np.float32) / 4  # 4 taps 1 fine pixel off
-# SHA-256 of foveate.glsl + lib/common.glsl + lib/blend.glsl as this twin copies them. An edit of any of
-# them (live, or in the repository) makes the effect render through GL; after changing the shader on
-# purpose, change the twin to match and update this (tests/render/test_cpu_twin.py checks both).
-FOVEATE_SHA256 = "28ec5ae6fb04b934d50bc1a1dfe01111cb185a9268365f472dc292140796d7c9"
-_LIBS = ("lib/common.glsl", "lib/blend.glsl")
+# SHA-256 of each twin's shader with lib/common.glsl and lib/blend.glsl, as the twin copies them. An
+# edit of any of them (live, or in the repository) makes the effect render through GL; after changing a
+# shader on purpose, change its twin to match and update this (tests/render/test_cpu_twin.py checks).
+TWIN_SHA256 = {
+    "foveate": "28ec5ae6fb04b934d50bc1a1dfe01111cb185a9268365f472dc292140796d7c9",
+    "spotlight": "ba89f7eadf76dabbef960785a889e2376376170eae4653b89eaa8eba2e134d91",
+    "exposure": "c2049ed43e5fa5de0ac673570a21e9dd278ff15da25bddb6cd7f017d9668aab3",
+}
+_LIBS = ("lib/common.glsl", "lib/blend.glsl")  # what any twin may copy from
 
 
 def twin_digest(source: str, shaders_dir: Path) -> str | None:
@@ -203,12 +210,116 @@ class CpuFoveate:
         cv2.blendLinear(frame[rows[0]:rows[1], cols[0]:cols[1]], box, wf, wc, dst=box)
 
 
+class CpuSpotlight:
+    """shaders/spotlight.glsl: e = smoothstep(radius, radius + softness, distance to the gaze);
+    c = mix(c, luma(c), desaturate * e) * (1 - dim * e).
+
+    Beyond the soft edge e = 1: one colour matrix over the whole frame (OpenCV's fast 3-channel
+    transform). Inside the box around the gaze, e per pixel: mix with the luma, then with opaque black,
+    each a blendLinear with per-pixel weights."""
+
+    def __init__(self, size: tuple[int, int]):
+        self.size = w, h = tuple(int(v) for v in size)
+        self.out = np.empty((h, w, 4), np.uint8)
+        self._rgb = np.empty((h, w, 3), np.uint8)
+        self._rgb_out = np.empty((h, w, 3), np.uint8)
+        # box-sized work buffers, cut from flat ones made once (a prefix reshaped is contiguous)
+        self._flat = {name: np.empty(w * h * n, dtype) for name, n, dtype in
+                      (("luma", 1, np.uint8), ("grey", 4, np.uint8), ("mixed", 4, np.uint8),
+                       ("black", 4, np.uint8), ("e", 1, np.float32), ("w1", 1, np.float32),
+                       ("w2", 1, np.float32))}
+        self._flat["black"].reshape(-1, 4)[:] = (0, 0, 0, 255)  # opaque black: a blend with it dims
+        self._luma_row = _LUMA[None, :3].copy()
+
+    def _take(self, name: str, shape: tuple) -> np.ndarray:
+        return self._flat[name][:int(np.prod(shape))].reshape(shape)
+
+    def render(self, frame: np.ndarray, view, p: dict) -> np.ndarray:
+        w, h = self.size
+        radius, soft = float(p["radius"]), float(p["softness"])
+        dim, desat = float(p["dim"]), float(p["desaturate"])
+        outer = radius + soft + 1e-4
+        # everywhere e = 1 first: (1 - dim) * ((1 - desat) I + desat * luma row); RGB -> RGBA sets alpha
+        m = (1 - dim) * ((1 - desat) * np.eye(3, dtype=np.float32) + desat * self._luma_row)
+        cv2.cvtColor(frame, cv2.COLOR_RGBA2RGB, dst=self._rgb)
+        cv2.transform(self._rgb, m.astype(np.float32), dst=self._rgb_out)
+        cv2.cvtColor(self._rgb_out, cv2.COLOR_RGB2RGBA, dst=self.out)
+        gx, gy = min(1.0, max(0.0, view.gaze[0])) * w, min(1.0, max(0.0, view.gaze[1])) * h
+        r = outer * h + 1
+        x0, x1 = max(0, int(gx - r)), min(w, int(math.ceil(gx + r)))
+        y0, y1 = max(0, int(gy - r)), min(h, int(math.ceil(gy + r)))
+        if x1 <= x0 or y1 <= y0:
+            return self.out
+        bh, bw = y1 - y0, x1 - x0
+        dx = (np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - gx)) / np.float32(h)
+        dy = (np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - gy)) / np.float32(h)
+        e, w1, w2 = (self._take(n, (bh, bw)) for n in ("e", "w1", "w2"))
+        np.add((dy * dy)[:, None], (dx * dx)[None, :], out=e)
+        np.sqrt(e, out=e)  # gaze_distance() of each pixel centre
+        e -= radius
+        e *= 1.0 / (outer - radius)
+        np.clip(e, 0.0, 1.0, out=e)
+        np.multiply(e, -2.0, out=w1)  # smoothstep: e * e * (3 - 2 e)
+        w1 += 3.0
+        e *= e
+        e *= w1
+        luma, grey, mixed = self._take("luma", (bh, bw)), self._take("grey", (bh, bw, 4)), self._take("mixed", (bh, bw, 4))
+        cv2.transform(self._rgb[y0:y1, x0:x1], self._luma_row, dst=luma)
+        cv2.cvtColor(luma, cv2.COLOR_GRAY2RGBA, dst=grey)
+        np.multiply(e, desat, out=w2)
+        np.subtract(1.0, w2, out=w1)
+        cv2.blendLinear(frame[y0:y1, x0:x1], grey, w1, w2, dst=mixed)  # mix(c, luma, desaturate * e)
+        np.multiply(e, dim, out=w2)
+        np.subtract(1.0, w2, out=w1)
+        box = self.out[y0:y1, x0:x1]
+        cv2.blendLinear(mixed, self._take("black", (bh, bw, 4)), w1, w2, dst=box)  # * (1 - dim * e)
+        return self.out
+
+
+class CpuExposure:
+    """shaders/exposure.glsl: a function of each channel value alone, so one 256-entry table per frame
+    (it depends on the pupil) applied with cv2.LUT."""
+
+    def __init__(self, size: tuple[int, int]):
+        self.size = w, h = tuple(int(v) for v in size)
+        self.out = np.empty((h, w, 4), np.uint8)
+        self._lut = np.full((256, 1, 4), 255, np.uint8)
+        self._key = None
+        self._v = np.arange(256, dtype=np.float32) / np.float32(255)
+
+    def render(self, frame: np.ndarray, view, p: dict) -> np.ndarray:
+        d = max(float(view.pupil_mm), 0.5)
+        drive = 2.0 * math.log2(d / float(p["baseline_mm"])) if p["relative"] else (d - 5.0) / 3.0
+        s = float(p["gain"]) * drive
+        k = float(p["contrast"]) * 2.0 ** (-float(p["contrast_gain"]) * s)
+        if self._key != (s, k):
+            c = np.sqrt(self._v * self._v * np.float32(2.0 ** s))  # to linear (gamma 2), expose, back
+            c = (c - 0.5) * np.float32(k) + 0.5
+            self._lut[:, 0, :3] = np.rint(np.clip(c, 0.0, 1.0) * 255)[:, None]
+            self._key = (s, k)
+        return cv2.LUT(frame, self._lut, dst=self.out)
+
+
+class _FoveateTwin:
+    """CpuFoveate behind the twin interface: the pyramid is reused while the input is the same upload."""
+
+    def __init__(self, size):
+        self.fov = CpuFoveate(size)
+
+    def render(self, frame, view, p, version=None):
+        return self.fov.render(frame, view.gaze, p["radius"], p["strength"], p["falloff"], p["contrast"],
+                               version=version)
+
+
+_TWINS = {"foveate": _FoveateTwin, "spotlight": CpuSpotlight, "exposure": CpuExposure}
+
+
 class CpuCompositor:
     """The Compositor's interface (upload, render, timings) for chains whose effects all have CPU twins.
 
     An empty chain returns the uploaded frame itself: nothing to do is free."""
 
-    twins = ("foveate",)
+    twins = tuple(_TWINS)
 
     def __init__(self, size: tuple[int, int], shaders_dir: str | Path):
         self.size = tuple(size)
@@ -216,7 +327,7 @@ class CpuCompositor:
         self.frame: np.ndarray | None = None
         self.uploads = 0
         self.timings = {"render": 0.0, "readback": 0.0}
-        self._foveate: CpuFoveate | None = None
+        self._made: dict = {}  # effect -> its twin, made on first use
         self._checked: dict[int, tuple] = {}  # id(spec) -> (spec, stock?)
 
     def supports(self, chain: list) -> bool:
@@ -224,11 +335,12 @@ class CpuCompositor:
         return all(self._is_stock(spec) for spec, _ in chain)
 
     def _is_stock(self, spec) -> bool:
-        if spec.name not in self.twins:
+        if spec.name not in _TWINS:
             return False
         hit = self._checked.get(id(spec))
         if hit is None or hit[0] is not spec:
-            hit = self._checked[id(spec)] = (spec, twin_digest(spec.source, self.shaders_dir) == FOVEATE_SHA256)
+            stock = twin_digest(spec.source, self.shaders_dir) == TWIN_SHA256[spec.name]
+            hit = self._checked[id(spec)] = (spec, stock)
         return hit[1]
 
     def upload(self, frame: np.ndarray) -> None:
@@ -243,14 +355,16 @@ class CpuCompositor:
         t0 = time.perf_counter()
         out = self.frame
         for spec, params in chain:
-            if spec.name == "foveate":
-                if self._foveate is None:
-                    self._foveate = CpuFoveate(self.size)
-                p = {**spec.defaults(), **params}
-                version = self.uploads if out is self.frame else None
-                out = self._foveate.render(out, view.gaze, p["radius"], p["strength"], p["falloff"],
-                                           p["contrast"], version=version)
-            else:
+            if spec.name not in _TWINS:
                 raise ValueError(f"no CPU twin for effect {spec.name!r}")
+            twin = self._made.get(spec.name)
+            if twin is None:
+                twin = self._made[spec.name] = _TWINS[spec.name](self.size)
+            p = {**spec.defaults(), **params}
+            if spec.name == "foveate":
+                # the pyramid of the uploaded frame is reusable until the next upload (gaze-only renders)
+                out = twin.render(out, view, p, version=self.uploads if out is self.frame else None)
+            else:
+                out = twin.render(out, view, p)
         self.timings = {"render": time.perf_counter() - t0, "readback": 0.0}
         return out

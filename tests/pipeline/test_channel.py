@@ -89,8 +89,8 @@ def _frame_after_change(ch, timeout=20):
 
 @pytest.mark.parametrize("path, foveate_only", [("auto", "cpu"), ("cpu", "cpu"), ("gl", "gl")])
 def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
-    """On llvmpipe `auto` renders a foveate-only chain with its CPU twin, and any chain with an effect
-    that has no twin through GL; both foveate the frame the same way."""
+    """On llvmpipe `auto` renders a chain of twinned effects (foveate, spotlight) with the CPU twins,
+    and any chain with an effect that has no twin (lens) through GL; both render the frame alike."""
     from tests.conftest import sharpness
     m = ChannelManager(Config(width=320, height=180, async_mode="threading", render_path=path,
                               source=str(_still(320, 180))), spawn=spawn)
@@ -104,10 +104,16 @@ def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
         assert m.health()["main"]["render_path"] == foveate_only
         assert sharpness(fov, 0.25, 0.5) > 5 * sharpness(fov, 0.8, 0.5)
         ch.control(effect="spotlight", enabled=True)
-        both = _frame_after_change(ch)
+        lit = _frame_after_change(ch)
+        assert ch.render_path == foveate_only  # spotlight has a twin too
+        assert lit[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight dims the periphery
+        ch.control(effect="lens", enabled=True)
+        lens = _frame_after_change(ch)
         assert ch.render_path == "gl"
-        assert both[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight dims the periphery
-        ch.control(effect="spotlight", enabled=False)
+        assert lens[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight still dims it, through GL
+        assert sharpness(lens, 0.25, 0.5) > 5 * sharpness(lens, 0.8, 0.5)  # and the fovea stays sharp
+        for name in ("lens", "spotlight"):
+            ch.control(effect=name, enabled=False)
         back = _frame_after_change(ch)
         assert ch.render_path == foveate_only
         assert np.abs(back.astype(int) - fov).mean() < 2  # the same frame (a still), the same look

@@ -7,7 +7,7 @@ import pytest
 from config import ROOT
 from pipeline.sources import DemoSource
 from render.compositor import Compositor, View
-from render.cpu import FOVEATE_SHA256, CpuCompositor, CpuFoveate, twin_digest
+from render.cpu import TWIN_SHA256, CpuCompositor, CpuFoveate, twin_digest
 from render.effects import load_effects
 from tests.conftest import detail_frame, sharpness
 from tests.render.frames import detail
@@ -48,6 +48,44 @@ def test_the_twin_renders_what_the_shader_renders(ctx, specs, size):
             assert psnr(got, want) > 38, (params, gaze)
             assert np.abs(got[..., :3].astype(int) - want[..., :3]).max() <= 16, (params, gaze)
             assert (got[..., 3] == 255).all()
+    finally:
+        gl_comp.release()
+
+
+TWIN_CASES = [
+    ("spotlight", {}, View(gaze=(0.5, 0.5))),
+    ("spotlight", {"softness": 0.0, "radius": 0.3}, View(gaze=(0.13, 0.77))),  # a hard edge
+    ("spotlight", {"dim": 1.0, "desaturate": 0.0, "radius": 0.05}, View(gaze=(0.98, 0.02))),
+    ("spotlight", {"dim": 0.0, "desaturate": 1.0, "radius": 0.7, "softness": 0.8}, View(gaze=(0.4, 0.6))),
+    ("exposure", {}, View(pupil_mm=7.0)),
+    ("exposure", {"relative": 1, "gain": 2.0}, View(pupil_mm=2.5)),
+    ("exposure", {"contrast": 1.8, "contrast_gain": 1.0}, View(pupil_mm=5.5)),
+]
+
+
+@pytest.mark.parametrize("size", SIZES[1:])
+def test_the_spotlight_and_exposure_twins_render_what_their_shaders_render(ctx, specs, size):
+    frame = DemoSource(size).read().copy()
+    gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
+    try:
+        for name in ("foveate", "spotlight", "exposure"):
+            gl_comp.load(specs[name])
+        gl_comp.upload(frame)
+        cpu.upload(frame)
+        for name, params, view in TWIN_CASES:
+            effect = [(specs[name], {**specs[name].defaults(), **params})]
+            want = gl_comp.render(effect, view).copy()
+            got = cpu.render(effect, view).copy()
+            assert psnr(want, frame) < 40, "the case must change the frame, or agreeing proves nothing"
+            assert np.abs(got.astype(int) - want).max() <= 2, (name, params)
+            assert (got[..., 3] == 255).all()
+        # a chain of all three, in both orders of the last two
+        for order in (("foveate", "spotlight", "exposure"), ("exposure", "foveate", "spotlight")):
+            effects = [(specs[n], specs[n].defaults()) for n in order]
+            view = View(gaze=(0.3, 0.6), pupil_mm=6.0)
+            want = gl_comp.render(effects, view).copy()
+            got = cpu.render(effects, view)
+            assert psnr(got, want) > 40 and np.abs(got[..., :3].astype(int) - want[..., :3]).max() <= 16, order
     finally:
         gl_comp.release()
 
@@ -100,8 +138,10 @@ def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
     cpu = CpuCompositor((320, 180), ROOT / "shaders")
     assert cpu.supports(chain(specs))
     assert cpu.supports([])  # no effect: the frame as it is
-    assert not cpu.supports([(specs["lens"], {})])
-    assert not cpu.supports(chain(specs) + [(specs["spotlight"], {})])
+    assert cpu.supports(chain(specs) + [(specs["spotlight"], {}), (specs["exposure"], {})])
+    for name in ("lens", "scotoma", "heatmap"):  # no twin: these chains render through GL
+        assert not cpu.supports([(specs[name], {})])
+        assert not cpu.supports(chain(specs) + [(specs[name], {})])
     edited = specs["foveate"].__class__(**{**vars(specs["foveate"]),
                                           "source": specs["foveate"].source.replace("3.0 - 2.0 * e", "2.0 - e")})
     assert not cpu.supports([(edited, {})])
@@ -114,10 +154,11 @@ def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
         assert not CpuCompositor((320, 180), copy).supports(chain(load_effects(copy)))
 
 
-def test_the_twin_was_written_from_the_shaders_in_the_repository():
-    """Changing foveate.glsl or the lib files it includes needs the twin changed too: this fails first."""
-    source = (ROOT / "shaders" / "foveate.glsl").read_text()
-    assert twin_digest(source, ROOT / "shaders") == FOVEATE_SHA256
+@pytest.mark.parametrize("name", sorted(TWIN_SHA256))
+def test_each_twin_was_written_from_the_shaders_in_the_repository(name):
+    """Changing a twinned shader or the lib files needs the twin changed too: this fails first."""
+    source = (ROOT / "shaders" / f"{name}.glsl").read_text()
+    assert twin_digest(source, ROOT / "shaders") == TWIN_SHA256[name]
 
 
 def test_an_empty_chain_returns_the_uploaded_frame():
