@@ -80,7 +80,7 @@ def parse_args(argv=None, environ=None) -> Config:
     p.add_argument("--jpeg-quality", type=int, default=base.jpeg_quality, help="MJPEG quality 1-100")
     p.add_argument("--gl-device", type=int, default=base.gl_device, help="EGL device index of the GPU")
     p.add_argument("--render-path", choices=["auto", "gl", "cpu"], default=base.render_path,
-                   help="auto (default): effects with a CPU twin (foveate, spotlight, exposure) render with OpenCV when the GL "
+                   help="auto (default): effects with a CPU twin (foveate, spotlight, lens, exposure) render with OpenCV when the GL "
                         "renderer is software (llvmpipe); gl: always GL; cpu: the twins even on a GPU")
     p.add_argument("--torch-device", default=base.torch_device, help="auto, cpu or cuda[:N]")
     p.add_argument("--weights", default=base.weights, help="eye CNN checkpoint (default models/gaze_cnn.pt)")

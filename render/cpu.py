@@ -1,12 +1,12 @@
-"""The CPU render path: twins of the stock foveate, spotlight and exposure effects done with OpenCV,
+"""The CPU render path: twins of the stock foveate, spotlight, lens and exposure effects done with OpenCV,
 for machines whose GL is software.
 
 On llvmpipe a single full-frame GL pass (upload, one texture read per pixel, readback) costs 9-15 ms
 of CPU at 1280x720, more than this whole foveation (see docs/benchmarks.md), so a 720p30 foveated
 stream cannot be cheap through GL there. The channel uses this path when the GL renderer is software
 (or `--render-path cpu`) and every effect on in the chain has a CPU twin; any other chain renders
-through GL as before. Spotlight and exposure follow their shaders' formulas (CpuSpotlight,
-CpuExposure); the foveate twin follows shaders/foveate.glsl and lib/blend.glsl pass by pass:
+through GL as before. Spotlight, lens and exposure follow their shaders' formulas (CpuSpotlight,
+CpuLens, CpuExposure); the foveate twin follows shaders/foveate.glsl and lib/blend.glsl pass by pass:
 
 - level 2 is a 4x4 box of the frame (two exact 2x area halvings), levels 3..5 a 4x4 box per texel;
 - out_k = mix(level_k, upsampled out_k+1, clamp(lod - k, 0, 1)) for k = 4, 3, 2, at level k's size
@@ -42,6 +42,7 @@ _TAPS = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 1]], np.float32) / 4  # 4 taps 1 
 TWIN_SHA256 = {
     "foveate": "28ec5ae6fb04b934d50bc1a1dfe01111cb185a9268365f472dc292140796d7c9",
     "spotlight": "ba89f7eadf76dabbef960785a889e2376376170eae4653b89eaa8eba2e134d91",
+    "lens": "cc247a6c70de7e5ad0fc383e34181a0f5b1a656bab5c5a763fb7219332cfa385",
     "exposure": "c2049ed43e5fa5de0ac673570a21e9dd278ff15da25bddb6cd7f017d9668aab3",
 }
 _LIBS = ("lib/common.glsl", "lib/blend.glsl")  # what any twin may copy from
@@ -210,7 +211,36 @@ class CpuFoveate:
         cv2.blendLinear(frame[rows[0]:rows[1], cols[0]:cols[1]], box, wf, wc, dst=box)
 
 
-class CpuSpotlight:
+class _BoxTwin:
+    """A twin that works per pixel only in a box around the gaze: box-sized work buffers cut from flat
+    ones made once (a prefix reshaped is contiguous), and the distance of each pixel to the gaze."""
+
+    def __init__(self, size: tuple[int, int], buffers: tuple):
+        self.size = w, h = tuple(int(v) for v in size)
+        self.out = np.empty((h, w, 4), np.uint8)
+        self._flat = {name: np.empty(w * h * n, dtype) for name, n, dtype in buffers}
+
+    def _take(self, name: str, shape: tuple) -> np.ndarray:
+        return self._flat[name][:int(np.prod(shape))].reshape(shape)
+
+    def _box(self, gx: float, gy: float, reach: float):
+        """Return (x0, x1, y0, y1) within reach pixels of the gaze, or None when empty."""
+        w, h = self.size
+        x0, x1 = max(0, int(gx - reach)), min(w, int(math.ceil(gx + reach)))
+        y0, y1 = max(0, int(gy - reach)), min(h, int(math.ceil(gy + reach)))
+        return (x0, x1, y0, y1) if x1 > x0 and y1 > y0 else None
+
+    def _distance(self, out: np.ndarray, box, gx: float, gy: float) -> np.ndarray:
+        """Fill out with gaze_distance() of each pixel centre of the box, in frame heights."""
+        x0, x1, y0, y1 = box
+        h = np.float32(self.size[1])
+        dx = (np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - gx)) / h
+        dy = (np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - gy)) / h
+        np.add((dy * dy)[:, None], (dx * dx)[None, :], out=out)
+        return np.sqrt(out, out=out)
+
+
+class CpuSpotlight(_BoxTwin):
     """shaders/spotlight.glsl: e = smoothstep(radius, radius + softness, distance to the gaze);
     c = mix(c, luma(c), desaturate * e) * (1 - dim * e).
 
@@ -219,20 +249,14 @@ class CpuSpotlight:
     each a blendLinear with per-pixel weights."""
 
     def __init__(self, size: tuple[int, int]):
-        self.size = w, h = tuple(int(v) for v in size)
-        self.out = np.empty((h, w, 4), np.uint8)
+        super().__init__(size, (("luma", 1, np.uint8), ("grey", 4, np.uint8), ("mixed", 4, np.uint8),
+                                ("black", 4, np.uint8), ("e", 1, np.float32), ("w1", 1, np.float32),
+                                ("w2", 1, np.float32)))
+        w, h = self.size
         self._rgb = np.empty((h, w, 3), np.uint8)
         self._rgb_out = np.empty((h, w, 3), np.uint8)
-        # box-sized work buffers, cut from flat ones made once (a prefix reshaped is contiguous)
-        self._flat = {name: np.empty(w * h * n, dtype) for name, n, dtype in
-                      (("luma", 1, np.uint8), ("grey", 4, np.uint8), ("mixed", 4, np.uint8),
-                       ("black", 4, np.uint8), ("e", 1, np.float32), ("w1", 1, np.float32),
-                       ("w2", 1, np.float32))}
         self._flat["black"].reshape(-1, 4)[:] = (0, 0, 0, 255)  # opaque black: a blend with it dims
         self._luma_row = _LUMA[None, :3].copy()
-
-    def _take(self, name: str, shape: tuple) -> np.ndarray:
-        return self._flat[name][:int(np.prod(shape))].reshape(shape)
 
     def render(self, frame: np.ndarray, view, p: dict) -> np.ndarray:
         w, h = self.size
@@ -245,17 +269,13 @@ class CpuSpotlight:
         cv2.transform(self._rgb, m.astype(np.float32), dst=self._rgb_out)
         cv2.cvtColor(self._rgb_out, cv2.COLOR_RGB2RGBA, dst=self.out)
         gx, gy = min(1.0, max(0.0, view.gaze[0])) * w, min(1.0, max(0.0, view.gaze[1])) * h
-        r = outer * h + 1
-        x0, x1 = max(0, int(gx - r)), min(w, int(math.ceil(gx + r)))
-        y0, y1 = max(0, int(gy - r)), min(h, int(math.ceil(gy + r)))
-        if x1 <= x0 or y1 <= y0:
+        box = self._box(gx, gy, outer * h + 1)
+        if box is None:
             return self.out
+        x0, x1, y0, y1 = box
         bh, bw = y1 - y0, x1 - x0
-        dx = (np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - gx)) / np.float32(h)
-        dy = (np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - gy)) / np.float32(h)
         e, w1, w2 = (self._take(n, (bh, bw)) for n in ("e", "w1", "w2"))
-        np.add((dy * dy)[:, None], (dx * dx)[None, :], out=e)
-        np.sqrt(e, out=e)  # gaze_distance() of each pixel centre
+        self._distance(e, box, gx, gy)
         e -= radius
         e *= 1.0 / (outer - radius)
         np.clip(e, 0.0, 1.0, out=e)
@@ -273,6 +293,58 @@ class CpuSpotlight:
         np.subtract(1.0, w2, out=w1)
         box = self.out[y0:y1, x0:x1]
         cv2.blendLinear(mixed, self._take("black", (bh, bw, 4)), w1, w2, dst=box)  # * (1 - dim * e)
+        return self.out
+
+
+class CpuLens(_BoxTwin):
+    """shaders/lens.glsl: inside = 1 - smoothstep(radius - softness - 1 px, radius, r); the frame mixed
+    with the view magnified about the gaze (a bilinear warp), then with dark grey by rim * a Gaussian
+    ring at the radius. Outside the `@extent` box the frame is copied, as the compositor does."""
+
+    def __init__(self, size: tuple[int, int]):
+        super().__init__(size, (("magnified", 4, np.uint8), ("mixed", 4, np.uint8), ("dark", 4, np.uint8),
+                                ("r", 1, np.float32), ("w1", 1, np.float32), ("w2", 1, np.float32)))
+        self._flat["dark"].reshape(-1, 4)[:] = (10, 10, 10, 255)  # vec3(0.04), opaque
+
+    def render(self, frame: np.ndarray, view, p: dict) -> np.ndarray:
+        w, h = self.size
+        radius, zoom = float(p["radius"]), float(p["zoom"])
+        soft, rim = float(p["softness"]), float(p["rim"])
+        np.copyto(self.out, frame)
+        gx, gy = float(view.gaze[0]) * w, float(view.gaze[1]) * h
+        box = self._box(gx, gy, (1.2 * radius + 0.05) * h + 2)  # the shader's @extent, in pixels
+        if box is None:
+            return self.out
+        x0, x1, y0, y1 = box
+        bh, bw = y1 - y0, x1 - x0
+        # the magnified view: texture(u_src, gaze + (uv - gaze) / zoom) at each pixel centre of the box
+        cx, cy = gx + (0.5 - gx) / zoom - 0.5, gy + (0.5 - gy) / zoom - 0.5
+        m = np.array([[1 / zoom, 0, x0 / zoom + cx], [0, 1 / zoom, y0 / zoom + cy]], np.float64)
+        magnified = self._take("magnified", (bh, bw, 4))
+        cv2.warpAffine(frame, m, (bw, bh), dst=magnified, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                       borderMode=cv2.BORDER_REPLICATE)
+        r, w1, w2 = (self._take(n, (bh, bw)) for n in ("r", "w1", "w2"))
+        self._distance(r, box, gx, gy)
+        lo = radius - soft - 1.0 / h
+        np.subtract(r, lo, out=w2)  # inside = 1 - smoothstep(lo, radius, r)
+        w2 *= 1.0 / (radius - lo)
+        np.clip(w2, 0.0, 1.0, out=w2)
+        np.multiply(w2, -2.0, out=w1)
+        w1 += 3.0
+        w1 *= w2
+        w1 *= w2  # smoothstep
+        np.subtract(1.0, w1, out=w2)  # w2 = inside, w1 = 1 - inside
+        mixed = self._take("mixed", (bh, bw, 4))
+        cv2.blendLinear(frame[y0:y1, x0:x1], magnified, w1, w2, dst=mixed)
+        width = max(2.0 / h, 0.04 * radius)
+        np.subtract(r, radius, out=w2)  # the rim: rim * exp(-0.5 ((r - radius) / width)^2)
+        w2 *= 1.0 / width
+        np.square(w2, out=w2)
+        w2 *= -0.5
+        np.exp(w2, out=w2)
+        w2 *= rim
+        np.subtract(1.0, w2, out=w1)
+        cv2.blendLinear(mixed, self._take("dark", (bh, bw, 4)), w1, w2, dst=self.out[y0:y1, x0:x1])
         return self.out
 
 
@@ -311,7 +383,7 @@ class _FoveateTwin:
                                version=version)
 
 
-_TWINS = {"foveate": _FoveateTwin, "spotlight": CpuSpotlight, "exposure": CpuExposure}
+_TWINS = {"foveate": _FoveateTwin, "spotlight": CpuSpotlight, "exposure": CpuExposure, "lens": CpuLens}
 
 
 class CpuCompositor:

@@ -90,7 +90,7 @@ def _frame_after_change(ch, timeout=20):
 @pytest.mark.parametrize("path, foveate_only", [("auto", "cpu"), ("cpu", "cpu"), ("gl", "gl")])
 def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
     """On llvmpipe `auto` renders a chain of twinned effects (foveate, spotlight) with the CPU twins,
-    and any chain with an effect that has no twin (lens) through GL; both render the frame alike."""
+    and any chain with an effect that has no twin (scotoma) through GL; both render the frame alike."""
     from tests.conftest import sharpness
     m = ChannelManager(Config(width=320, height=180, async_mode="threading", render_path=path,
                               source=str(_still(320, 180))), spawn=spawn)
@@ -107,12 +107,12 @@ def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
         lit = _frame_after_change(ch)
         assert ch.render_path == foveate_only  # spotlight has a twin too
         assert lit[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight dims the periphery
-        ch.control(effect="lens", enabled=True)
-        lens = _frame_after_change(ch)
+        ch.control(effect="scotoma", enabled=True)
+        lost = _frame_after_change(ch)
         assert ch.render_path == "gl"
-        assert lens[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight still dims it, through GL
-        assert sharpness(lens, 0.25, 0.5) > 5 * sharpness(lens, 0.8, 0.5)  # and the fovea stays sharp
-        for name in ("lens", "spotlight"):
+        assert lost[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight still dims it, through GL
+        assert sharpness(lost, 0.25, 0.5) < 0.2 * sharpness(fov, 0.25, 0.5)  # and the fovea is lost
+        for name in ("scotoma", "spotlight"):
             ch.control(effect=name, enabled=False)
         back = _frame_after_change(ch)
         assert ch.render_path == foveate_only

@@ -57,6 +57,9 @@ TWIN_CASES = [
     ("spotlight", {"softness": 0.0, "radius": 0.3}, View(gaze=(0.13, 0.77))),  # a hard edge
     ("spotlight", {"dim": 1.0, "desaturate": 0.0, "radius": 0.05}, View(gaze=(0.98, 0.02))),
     ("spotlight", {"dim": 0.0, "desaturate": 1.0, "radius": 0.7, "softness": 0.8}, View(gaze=(0.4, 0.6))),
+    ("lens", {}, View(gaze=(0.5, 0.5))),
+    ("lens", {"zoom": 4.0, "radius": 0.3, "softness": 0.1}, View(gaze=(0.2, 0.8))),
+    ("lens", {"rim": 1.0, "radius": 0.05}, View(gaze=(0.99, 0.01))),  # at the corner: clamped reads
     ("exposure", {}, View(pupil_mm=7.0)),
     ("exposure", {"relative": 1, "gain": 2.0}, View(pupil_mm=2.5)),
     ("exposure", {"contrast": 1.8, "contrast_gain": 1.0}, View(pupil_mm=5.5)),
@@ -64,11 +67,11 @@ TWIN_CASES = [
 
 
 @pytest.mark.parametrize("size", SIZES[1:])
-def test_the_spotlight_and_exposure_twins_render_what_their_shaders_render(ctx, specs, size):
+def test_the_spotlight_lens_and_exposure_twins_render_what_their_shaders_render(ctx, specs, size):
     frame = DemoSource(size).read().copy()
     gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
     try:
-        for name in ("foveate", "spotlight", "exposure"):
+        for name in ("foveate", "spotlight", "exposure", "lens"):
             gl_comp.load(specs[name])
         gl_comp.upload(frame)
         cpu.upload(frame)
@@ -79,8 +82,8 @@ def test_the_spotlight_and_exposure_twins_render_what_their_shaders_render(ctx, 
             assert psnr(want, frame) < 40, "the case must change the frame, or agreeing proves nothing"
             assert np.abs(got.astype(int) - want).max() <= 2, (name, params)
             assert (got[..., 3] == 255).all()
-        # a chain of all three, in both orders of the last two
-        for order in (("foveate", "spotlight", "exposure"), ("exposure", "foveate", "spotlight")):
+        # chains of them, in two orders
+        for order in (("foveate", "lens", "spotlight", "exposure"), ("exposure", "spotlight", "lens", "foveate")):
             effects = [(specs[n], specs[n].defaults()) for n in order]
             view = View(gaze=(0.3, 0.6), pupil_mm=6.0)
             want = gl_comp.render(effects, view).copy()
@@ -138,8 +141,8 @@ def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
     cpu = CpuCompositor((320, 180), ROOT / "shaders")
     assert cpu.supports(chain(specs))
     assert cpu.supports([])  # no effect: the frame as it is
-    assert cpu.supports(chain(specs) + [(specs["spotlight"], {}), (specs["exposure"], {})])
-    for name in ("lens", "scotoma", "heatmap"):  # no twin: these chains render through GL
+    assert cpu.supports(chain(specs) + [(specs[n], {}) for n in ("spotlight", "exposure", "lens")])
+    for name in ("scotoma", "heatmap"):  # no twin: these chains render through GL
         assert not cpu.supports([(specs[name], {})])
         assert not cpu.supports(chain(specs) + [(specs[name], {})])
     edited = specs["foveate"].__class__(**{**vars(specs["foveate"]),
