@@ -29,10 +29,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["CpuCompositor", "CpuExposure", "CpuFoveate", "CpuSpotlight", "LEVELS", "PATHS", "TWIN_SHA256",
+__all__ = ["CpuCompositor", "CpuExposure", "CpuFoveate", "CpuLens", "CpuSpotlight", "LEVELS", "TWIN_SHA256",
            "twin_digest"]
 
-PATHS = ("auto", "gl", "cpu")  # --render-path: auto = CPU twins when the GL renderer is software
 LEVELS = 5  # like `// @pyramid 5` in shaders/foveate.glsl
 _LUMA = np.array([0.2126, 0.7152, 0.0722, 0.0], np.float32)  # RGBA -> luma, as luma() in common.glsl
 _TAPS = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 1]], np.float32) / 4  # 4 taps 1 fine pixel off
@@ -283,7 +282,8 @@ class CpuSpotlight(_BoxTwin):
         w1 += 3.0
         e *= e
         e *= w1
-        luma, grey, mixed = self._take("luma", (bh, bw)), self._take("grey", (bh, bw, 4)), self._take("mixed", (bh, bw, 4))
+        luma = self._take("luma", (bh, bw))
+        grey, mixed = self._take("grey", (bh, bw, 4)), self._take("mixed", (bh, bw, 4))
         cv2.transform(self._rgb[y0:y1, x0:x1], self._luma_row, dst=luma)
         cv2.cvtColor(luma, cv2.COLOR_GRAY2RGBA, dst=grey)
         np.multiply(e, desat, out=w2)
@@ -291,8 +291,8 @@ class CpuSpotlight(_BoxTwin):
         cv2.blendLinear(frame[y0:y1, x0:x1], grey, w1, w2, dst=mixed)  # mix(c, luma, desaturate * e)
         np.multiply(e, dim, out=w2)
         np.subtract(1.0, w2, out=w1)
-        box = self.out[y0:y1, x0:x1]
-        cv2.blendLinear(mixed, self._take("black", (bh, bw, 4)), w1, w2, dst=box)  # * (1 - dim * e)
+        target = self.out[y0:y1, x0:x1]
+        cv2.blendLinear(mixed, self._take("black", (bh, bw, 4)), w1, w2, dst=target)  # * (1 - dim * e)
         return self.out
 
 
