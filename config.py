@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+RENDER_PATHS = ("auto", "gl", "cpu")  # see render/cpu.py
 
 
 @dataclass
@@ -79,9 +80,10 @@ def parse_args(argv=None, environ=None) -> Config:
     p.add_argument("--fps", type=float, default=base.fps, help="content frame rate (default %(default)s)")
     p.add_argument("--jpeg-quality", type=int, default=base.jpeg_quality, help="MJPEG quality 1-100")
     p.add_argument("--gl-device", type=int, default=base.gl_device, help="EGL device index of the GPU")
-    p.add_argument("--render-path", choices=["auto", "gl", "cpu"], default=base.render_path,
-                   help="auto (default): effects with a CPU twin (foveate, spotlight, lens, exposure) render with OpenCV when the GL "
-                        "renderer is software (llvmpipe); gl: always GL; cpu: the twins even on a GPU")
+    p.add_argument("--render-path", choices=RENDER_PATHS, default=base.render_path,
+                   help="auto (default): effects with a CPU twin (foveate, spotlight, lens, exposure) render "
+                        "with OpenCV when the GL renderer is software (llvmpipe); gl: always GL; "
+                        "cpu: the twins even on a GPU")
     p.add_argument("--torch-device", default=base.torch_device, help="auto, cpu or cuda[:N]")
     p.add_argument("--weights", default=base.weights, help="eye CNN checkpoint (default models/gaze_cnn.pt)")
     p.add_argument("--database-url", default=base.database_url, help="SQLAlchemy URL (SQLite default)")
@@ -89,14 +91,16 @@ def parse_args(argv=None, environ=None) -> Config:
                    help="redis:// URL to share Socket.IO events between server processes")
     p.add_argument("--log-level", default=base.log_level, help="DEBUG, INFO, WARNING, ...")
     a = p.parse_args(argv)
-    if a.render_path not in ("auto", "gl", "cpu"):  # argparse does not check a default from the environment
-        p.error(f"GAZECAST_RENDER_PATH must be auto, gl or cpu, got {a.render_path!r}")
+    if a.render_path not in RENDER_PATHS:  # argparse does not check a default from the environment
+        p.error(f"GAZECAST_RENDER_PATH must be {', '.join(RENDER_PATHS[:-1])} or {RENDER_PATHS[-1]}, "
+                f"got {a.render_path!r}")
     try:
         width, height = (int(v) for v in a.size.lower().split("x"))
     except ValueError:
         p.error(f"--size must look like 1280x720, got {a.size!r}")
     return base.replace(host=a.host, port=a.port, async_mode=a.async_mode, source=a.source, media_dir=a.media_dir,
                         width=width, height=height, fps=a.fps, jpeg_quality=a.jpeg_quality,
-                        gl_device=a.gl_device, render_path=a.render_path, torch_device=a.torch_device, weights=a.weights,
+                        gl_device=a.gl_device, render_path=a.render_path, torch_device=a.torch_device,
+                        weights=a.weights,
                         database_url=a.database_url, message_queue=a.message_queue,
                         log_level=a.log_level)

@@ -111,11 +111,7 @@ class VideoSource:
         self.name, self.size = path, tuple(size)
         if not Path(path).is_file():
             raise SourceError(f"video file not found: {path}")
-        self._cap = cv2.VideoCapture(path)
-        if not self._cap.isOpened():
-            raise SourceError(f"cannot open video {path}: not a format OpenCV reads")
-        own = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps = own if 1 <= own <= 240 else fps
+        self._cap, self.fps = _capture(path, fps, f"cannot open video {path}: not a format OpenCV reads")
         self._frame = np.empty((size[1], size[0], 4), np.uint8)
         self._bgr = None  # the decoder writes into this buffer once it has the video's size
         self._frames_read = 0
@@ -162,11 +158,7 @@ class CameraSource:
 
     def __init__(self, index: int, size: tuple[int, int], fps: float = 30.0):
         self.name, self.size = f"camera:{index}", tuple(size)
-        self._cap = cv2.VideoCapture(index)
-        if not self._cap.isOpened():
-            raise SourceError(f"cannot open camera {index}: no such device or it is busy")
-        own = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps = own if 1 <= own <= 240 else fps
+        self._cap, self.fps = _capture(index, fps, f"cannot open camera {index}: no such device or it is busy")
         self._frame = np.empty((size[1], size[0], 4), np.uint8)
 
     def read(self) -> np.ndarray:
@@ -210,6 +202,16 @@ class MirrorSource:
 
     def close(self) -> None:
         """Release nothing."""
+
+
+def _capture(target, fps: float, failure: str):
+    """Open an OpenCV capture (a file or a camera index); return it and its own frame rate when it
+    reports a plausible one, else fps."""
+    cap = cv2.VideoCapture(target)
+    if not cap.isOpened():
+        raise SourceError(failure)
+    own = cap.get(cv2.CAP_PROP_FPS)
+    return cap, (own if 1 <= own <= 240 else fps)
 
 
 def _to_rgba(bgr: np.ndarray, size: tuple[int, int], out: np.ndarray) -> np.ndarray:

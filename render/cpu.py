@@ -265,7 +265,7 @@ class CpuSpotlight(_BoxTwin):
         # everywhere e = 1 first: (1 - dim) * ((1 - desat) I + desat * luma row); RGB -> RGBA sets alpha
         m = (1 - dim) * ((1 - desat) * np.eye(3, dtype=np.float32) + desat * self._luma_row)
         cv2.cvtColor(frame, cv2.COLOR_RGBA2RGB, dst=self._rgb)
-        cv2.transform(self._rgb, m.astype(np.float32), dst=self._rgb_out)
+        cv2.transform(self._rgb, m, dst=self._rgb_out)
         cv2.cvtColor(self._rgb_out, cv2.COLOR_RGB2RGBA, dst=self.out)
         gx, gy = min(1.0, max(0.0, view.gaze[0])) * w, min(1.0, max(0.0, view.gaze[1])) * h
         box = self._box(gx, gy, outer * h + 1)
@@ -400,7 +400,7 @@ class CpuCompositor:
         self.uploads = 0
         self.timings = {"render": 0.0, "readback": 0.0}
         self._made: dict = {}  # effect -> its twin, made on first use
-        self._checked: dict[int, tuple] = {}  # id(spec) -> (spec, stock?)
+        self._checked: dict[str, tuple] = {}  # effect -> (the spec last checked, stock?)
 
     def supports(self, chain: list) -> bool:
         """Whether every (spec, params) of the chain has a CPU twin for the stock shader source."""
@@ -409,10 +409,10 @@ class CpuCompositor:
     def _is_stock(self, spec) -> bool:
         if spec.name not in _TWINS:
             return False
-        hit = self._checked.get(id(spec))
-        if hit is None or hit[0] is not spec:
+        hit = self._checked.get(spec.name)
+        if hit is None or hit[0] is not spec:  # a reload makes a new spec: check it once
             stock = twin_digest(spec.source, self.shaders_dir) == TWIN_SHA256[spec.name]
-            hit = self._checked[id(spec)] = (spec, stock)
+            hit = self._checked[spec.name] = (spec, stock)
         return hit[1]
 
     def upload(self, frame: np.ndarray) -> None:

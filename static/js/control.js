@@ -141,8 +141,8 @@
   });
   gazecast.socket.on("state", (state) => { if (Object.keys(specs).length) render(state); });
 
-  // How the channel renders now: the frame rate, which path took the last frame (the CPU twin of
-  // foveate on a software GL, or GL) and the stage times, so the cost of a change shows as it is made.
+  // How the channel renders now: the frame rate, which path took the last frame (the CPU twins on a
+  // software GL, or GL) and the stage times, so the cost of a change shows as it is made.
   const pipelineEl = document.getElementById("pipeline");
   async function pollPipeline() {
     try {
