@@ -1,7 +1,7 @@
 """MJPEG streams and snapshots of channels."""
 import time
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from pipeline.errors import RequestError
 
@@ -23,8 +23,22 @@ def stream(name: str = "main"):
     channel = manager().get(name)
     if channel.error:
         return jsonify(error("channel_failed", channel.error)), 503
-    return Response(_frames(channel), mimetype="multipart/x-mixed-replace; boundary=frame",
-                    headers=NO_CACHE)
+    sock = _eventlet_socket(request.environ)
+    body = _frames(channel) if sock is None else _frames_to_socket(channel, sock)
+    return Response(body, mimetype=MIMETYPE, headers=NO_CACHE)
+
+
+MIMETYPE = "multipart/x-mixed-replace; boundary=frame"
+RAW_HEAD = ("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%sConnection: close\r\n\r\n" % (
+    MIMETYPE, "".join(f"{k}: {v}\r\n" for k, v in NO_CACHE.items()))).encode()
+
+
+def _eventlet_socket(environ):
+    """The client's socket under eventlet's WSGI server (HTTP/1.x, not HEAD), else None."""
+    stream_input = environ.get("eventlet.input")
+    if stream_input is None or environ.get("REQUEST_METHOD") != "GET" or not hasattr(stream_input, "get_socket"):
+        return None
+    return stream_input.get_socket()
 
 
 def _frames(channel):
@@ -40,6 +54,33 @@ def _frames(channel):
                 channel.stats.record_send(time.perf_counter() - t0)
     finally:
         channel.remove_viewer()
+
+
+def _frames_to_socket(channel, sock):
+    """Write the stream straight to the client's socket, as eventlet.websocket does; yield nothing.
+
+    eventlet's WSGI writer frames every yielded part as an HTTP chunk (two copies of the JPEG) and
+    passes it through a buffered file; per viewer and frame that cost more than the kernel's send.
+    Here the response is sent as HTTP/1.1 with `Connection: close` (the body ends with the
+    connection, as every MJPEG reader expects), each part with one sendall of the shared bytes."""
+    from eventlet import wsgi  # only reached under eventlet's server
+
+    wsgi.WSGI_LOCAL.already_handled = True  # eventlet writes no headers of its own and closes after us
+    channel.add_viewer()
+    try:
+        sock.sendall(RAW_HEAD)
+        seq = 0
+        while not channel.error:
+            seq, part = channel.broadcaster.wait_newer(seq, timeout=5.0, part=True)
+            if part is not None:
+                t0 = time.perf_counter()
+                sock.sendall(part)
+                channel.stats.record_send(time.perf_counter() - t0)
+    except OSError:  # the viewer went away
+        pass
+    finally:
+        channel.remove_viewer()
+    yield from ()
 
 
 @bp.get("/snapshot/<name>.jpg")

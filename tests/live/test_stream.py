@@ -41,6 +41,30 @@ def test_every_part_has_content_length_and_a_jpeg(server):
         assert simplejpeg.decode_jpeg(body).shape == (360, 640, 3)
 
 
+def test_the_stream_is_the_bare_multipart_body_written_to_the_socket(server):
+    # under eventlet each part goes to the socket as it is: no chunk framing around the JPEGs, and
+    # the body ends with the connection
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while data.count(b"--frame\r\n") < 3:
+            data += s.recv(1 << 16)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    assert lines[0] == "HTTP/1.1 200 OK"
+    assert headers["content-type"] == "multipart/x-mixed-replace; boundary=frame"
+    assert headers["connection"] == "close" and "transfer-encoding" not in headers
+    assert headers["cache-control"].startswith("no-cache")
+    first, second = body.split(b"--frame\r\n")[1:3]
+    part_head, _, rest = first.partition(b"\r\n\r\n")
+    length = int(part_head.split(b"Content-Length: ")[1])
+    assert rest[:2] == b"\xff\xd8" and rest[length - 2:length] == b"\xff\xd9" and rest[length:] == b"\r\n"
+    assert second.startswith(b"Content-Type: image/jpeg\r\n")
+
+
 def test_socketio_round_trips_flow_while_three_streams_are_read(server):
     stop, counts = threading.Event(), [0, 0, 0]
     readers = [threading.Thread(target=read_stream, args=(server.url + "/stream.mjpg", stop, counts, i))
