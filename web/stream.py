@@ -57,25 +57,20 @@ def _frames(channel):
 
 
 def _frames_to_socket(channel, sock):
-    """Write the stream straight to the client's socket, as eventlet.websocket does; yield nothing.
+    """Stream to the client's socket itself, as eventlet.websocket does; yield nothing.
 
     eventlet's WSGI writer frames every yielded part as an HTTP chunk (two copies of the JPEG) and
-    passes it through a buffered file; per viewer and frame that cost more than the kernel's send.
-    Here the response is sent as HTTP/1.1 with `Connection: close` (the body ends with the
-    connection, as every MJPEG reader expects), each part with one sendall of the shared bytes."""
+    passes it through a buffered file, and each yield costs a wake-up of this green thread: per viewer
+    and frame that cost more than the kernel's send. Here the response is HTTP/1.1 with `Connection:
+    close` (the body ends with the connection, as every MJPEG reader expects), and the broadcaster's
+    pump writes each part into the socket (Broadcaster.serve)."""
     from eventlet import wsgi  # only reached under eventlet's server
 
     wsgi.WSGI_LOCAL.already_handled = True  # eventlet writes no headers of its own and closes after us
     channel.add_viewer()
     try:
         sock.sendall(RAW_HEAD)
-        seq = 0
-        while not channel.error:
-            seq, part = channel.broadcaster.wait_newer(seq, timeout=5.0, part=True)
-            if part is not None:
-                t0 = time.perf_counter()
-                sock.sendall(part)
-                channel.stats.record_send(time.perf_counter() - t0)
+        channel.broadcaster.serve(sock.fd, channel.stats.record_send, stop=lambda: bool(channel.error))
     except OSError:  # the viewer went away
         pass
     finally:
