@@ -1,12 +1,12 @@
-"""The CPU render path: twins of the stock foveate, spotlight, lens and exposure effects done with OpenCV,
-for machines whose GL is software.
+"""The CPU render path: twins of the stock foveate, spotlight, lens, exposure and scotoma (circle, ring)
+effects done with OpenCV, for machines whose GL is software.
 
 On llvmpipe a single full-frame GL pass (upload, one texture read per pixel, readback) costs 9-15 ms
 of CPU at 1280x720, more than this whole foveation (see docs/benchmarks.md), so a 720p30 foveated
 stream cannot be cheap through GL there. The channel uses this path when the GL renderer is software
 (or `--render-path cpu`) and every effect on in the chain has a CPU twin; any other chain renders
-through GL as before. Spotlight, lens and exposure follow their shaders' formulas (CpuSpotlight,
-CpuLens, CpuExposure); the foveate twin follows shaders/foveate.glsl and lib/blend.glsl pass by pass:
+through GL as before. Spotlight, lens, exposure and scotoma follow their shaders' formulas (CpuSpotlight,
+CpuLens, CpuExposure, CpuScotoma); the foveate twin follows shaders/foveate.glsl and lib/blend.glsl pass by pass:
 
 - level 2 is a 4x4 box of the frame (two exact 2x area halvings), levels 3..5 a 4x4 box per texel;
 - out_k = mix(level_k, upsampled out_k+1, clamp(lod - k, 0, 1)) for k = 4, 3, 2, at level k's size
@@ -29,8 +29,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["CpuCompositor", "CpuExposure", "CpuFoveate", "CpuLens", "CpuSpotlight", "LEVELS", "TWIN_SHA256",
-           "twin_digest"]
+__all__ = ["CpuCompositor", "CpuExposure", "CpuFoveate", "CpuLens", "CpuScotoma", "CpuSpotlight", "LEVELS",
+           "TWIN_SHA256", "twin_digest", "value_noise"]
 
 LEVELS = 5  # like `// @pyramid 5` in shaders/foveate.glsl
 _LUMA = np.array([0.2126, 0.7152, 0.0722, 0.0], np.float32)  # RGBA -> luma, as luma() in common.glsl
@@ -43,15 +43,17 @@ TWIN_SHA256 = {
     "spotlight": "ba89f7eadf76dabbef960785a889e2376376170eae4653b89eaa8eba2e134d91",
     "lens": "cc247a6c70de7e5ad0fc383e34181a0f5b1a656bab5c5a763fb7219332cfa385",
     "exposure": "c2049ed43e5fa5de0ac673570a21e9dd278ff15da25bddb6cd7f017d9668aab3",
+    "scotoma": "b4207d6f4d223ab6c638e18d54a8044ea7211ea345fecd9dfcec6b22f7e55536",  # with lib/noise.glsl
 }
 _LIBS = ("lib/common.glsl", "lib/blend.glsl")  # what any twin may copy from
+_MORE_LIBS = {"scotoma": ("lib/noise.glsl",)}  # and what one twin also copies
 
 
-def twin_digest(source: str, shaders_dir: Path) -> str | None:
+def twin_digest(source: str, shaders_dir: Path, effect: str | None = None) -> str | None:
     """Return the SHA-256 of an effect's source and the lib files its twin depends on (None if missing)."""
     h = hashlib.sha256(source.encode())
     try:
-        for name in _LIBS:
+        for name in _LIBS + _MORE_LIBS.get(effect, ()):
             h.update((Path(shaders_dir) / name).read_bytes())
     except OSError:
         return None
@@ -372,6 +374,124 @@ class CpuExposure:
         return cv2.LUT(frame, self._lut, dst=self.out)
 
 
+def _hash21(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """hash21() of lib/noise.glsl in float32, elementwise."""
+    px = px * np.float32(123.34)
+    px -= np.floor(px)
+    py = py * np.float32(456.21)
+    py -= np.floor(py)
+    d = px * (px + np.float32(45.32)) + py * (py + np.float32(45.32))
+    px += d
+    py += d
+    q = px * py
+    return q - np.floor(q)
+
+
+def value_noise(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """value_noise() of lib/noise.glsl in float32, elementwise."""
+    ix, iy = np.floor(px), np.floor(py)
+    fx, fy = px - ix, py - iy
+    ux, uy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
+    one = np.float32(1)
+    a, b = _hash21(ix, iy), _hash21(ix + one, iy)
+    c, d = _hash21(ix, iy + one), _hash21(ix + one, iy + one)
+    top, bottom = a + (b - a) * ux, c + (d - c) * ux
+    return top + (bottom - top) * uy
+
+
+class CpuScotoma(_BoxTwin):
+    """shaders/scotoma.glsl for the circle and the ring (shape 0 and 1): loss = disc(r, size), or the ring
+    disc(r, size) * (1 - disc(r, size / 2)), 1 - loss for a peripheral loss, about the gaze or, during a
+    blink with freeze_on_blink, the gaze held before it; the frame mixed with the mottled grey fill by
+    opacity * loss. The irregular shape (2) has no twin: its outline and islands are value noise at the
+    pixel scale, which this twin would have to compute per pixel and frame (CpuCompositor.supports).
+
+    Outside the `@extent` box the loss is 0 (central) or 1 (peripheral: one addWeighted over the frame).
+    The fill's mottle, value_noise(d * 9), is the same picture wherever the gaze is, shifted with it:
+    it is made once per size for every whole-pixel offset (at quarter resolution, enlarged bilinearly:
+    the noise's cells are 1/9 of the frame height) and cut at the gaze, half a pixel at most from the
+    shader's, a fraction of a level."""
+
+    def __init__(self, size: tuple[int, int]):
+        super().__init__(size, (("fill", 4, np.uint8), ("r", 1, np.float32), ("loss", 1, np.float32),
+                                ("w1", 1, np.float32), ("w2", 1, np.float32)))
+        w, h = self.size
+        self._fill_full = np.empty((h, w, 4), np.uint8)
+        self._mottle: np.ndarray | None = None  # grey fill, (2h + 1) x (2w + 1), offset (w, h) = the gaze
+
+    def _mottle_table(self) -> np.ndarray:
+        if self._mottle is None:
+            w, h = self.size
+            qw, qh = w // 2 + 1, h // 2 + 1  # every 4th offset of -w..w, -h..h (and one past the ends)
+            ox = (np.arange(qw, dtype=np.float32) * 4 - w) / np.float32(h)
+            oy = (np.arange(qh, dtype=np.float32) * 4 - h) / np.float32(h)
+            px, py = np.meshgrid(ox * np.float32(9), oy * np.float32(9))
+            fill = np.float32(0.42) + np.float32(0.08) * (value_noise(px, py) - np.float32(0.5))
+            # enlarged so that table point 4k is quarter-table point k (cv2.resize would align centres)
+            gx = np.linspace(0, qw - 1, (qw - 1) * 4 + 1, dtype=np.float32)
+            gy = np.linspace(0, qh - 1, (qh - 1) * 4 + 1, dtype=np.float32)
+            mx, my = np.meshgrid(gx, gy)
+            big = cv2.remap(fill, mx, my, cv2.INTER_LINEAR)
+            self._mottle = np.rint(big[:2 * h + 1, :2 * w + 1] * 255).astype(np.uint8)
+        return self._mottle
+
+    def _fill(self, cx: float, cy: float, box) -> np.ndarray:
+        """The grey fill (RGBA) over the box (x0, x1, y0, y1), for the scotoma centred at pixel (cx, cy)."""
+        w, h = self.size
+        ix = min(w, max(0, round(cx - 0.5)))
+        iy = min(h, max(0, round(cy - 0.5)))
+        x0, x1, y0, y1 = box
+        grey = self._mottle_table()[h - iy + y0:h - iy + y1, w - ix + x0:w - ix + x1]
+        out = self._fill_full[y0:y1, x0:x1] if (x1 - x0, y1 - y0) == (w, h) else self._take("fill", grey.shape + (4,))
+        return cv2.cvtColor(grey, cv2.COLOR_GRAY2RGBA, dst=out)
+
+    def render(self, frame: np.ndarray, view, p: dict, held=None) -> np.ndarray:
+        w, h = self.size
+        size, soft, opacity = float(p["size"]), float(p["softness"]), float(p["opacity"])
+        shape, peripheral = int(p["shape"]), bool(p["peripheral"])
+        if shape not in (0, 1):
+            raise ValueError("the scotoma twin draws circles and rings only")
+        centre = held if (p["freeze_on_blink"] and view.blink and held is not None) else view.gaze
+        cx, cy = float(centre[0]) * w, float(centre[1]) * h
+        s = max(soft, 1.5 / h)
+        if peripheral:  # loss 1 outside the box: the whole frame mixed with the fill by opacity
+            fill = self._fill(cx, cy, (0, w, 0, h))
+            cv2.addWeighted(frame, 1.0 - opacity, fill, opacity, 0.0, dst=self.out)
+        else:
+            np.copyto(self.out, frame)
+        box = self._box(cx, cy, (1.3 * size + soft + 0.01) * h + 2)  # the shader's @extent, in pixels
+        if box is None:
+            return self.out
+        x0, x1, y0, y1 = box
+        bh, bw = y1 - y0, x1 - x0
+        r, loss, w1, w2 = (self._take(n, (bh, bw)) for n in ("r", "loss", "w1", "w2"))
+        self._distance(r, box, cx, cy)
+        self._disc(r, size, s, out=loss, tmp=w1)
+        if shape == 1:  # the spared centre
+            self._disc(r, 0.5 * size, s, out=w2, tmp=w1)
+            np.subtract(1.0, w2, out=w2)
+            loss *= w2
+        if peripheral:
+            np.subtract(1.0, loss, out=loss)
+        np.multiply(loss, opacity, out=w2)
+        np.subtract(1.0, w2, out=w1)
+        cv2.blendLinear(frame[y0:y1, x0:x1], self._fill(cx, cy, box), w1, w2, dst=self.out[y0:y1, x0:x1])
+        return self.out
+
+    @staticmethod
+    def _disc(r: np.ndarray, radius: float, s: float, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+        """disc(): 1 - smoothstep(radius - s / 2, radius + s / 2, r)."""
+        np.subtract(r, radius - 0.5 * s, out=out)
+        out *= 1.0 / s
+        np.clip(out, 0.0, 1.0, out=out)
+        np.multiply(out, -2.0, out=tmp)
+        tmp += 3.0
+        tmp *= out
+        tmp *= out
+        np.subtract(1.0, tmp, out=out)
+        return out
+
+
 class _FoveateTwin:
     """CpuFoveate behind the twin interface: the pyramid is reused while the input is the same upload."""
 
@@ -383,7 +503,8 @@ class _FoveateTwin:
                                version=version)
 
 
-_TWINS = {"foveate": _FoveateTwin, "spotlight": CpuSpotlight, "exposure": CpuExposure, "lens": CpuLens}
+_TWINS = {"foveate": _FoveateTwin, "spotlight": CpuSpotlight, "exposure": CpuExposure, "lens": CpuLens,
+          "scotoma": CpuScotoma}
 
 
 class CpuCompositor:
@@ -401,17 +522,20 @@ class CpuCompositor:
         self.timings = {"render": 0.0, "readback": 0.0}
         self._made: dict = {}  # effect -> its twin, made on first use
         self._checked: dict[str, tuple] = {}  # effect -> (the spec last checked, stock?)
+        self.gaze_held = (0.5, 0.5)  # the gaze of the last render without a blink, as the Compositor keeps it
 
     def supports(self, chain: list) -> bool:
-        """Whether every (spec, params) of the chain has a CPU twin for the stock shader source."""
-        return all(self._is_stock(spec) for spec, _ in chain)
+        """Whether every (spec, params) of the chain has a CPU twin for the stock shader source (and, for
+        scotoma, for the shape asked for)."""
+        return all(self._is_stock(spec) and (spec.name != "scotoma" or _scotoma_shape(spec, params) in (0, 1))
+                   for spec, params in chain)
 
     def _is_stock(self, spec) -> bool:
         if spec.name not in _TWINS:
             return False
         hit = self._checked.get(spec.name)
         if hit is None or hit[0] is not spec:  # a reload makes a new spec: check it once
-            stock = twin_digest(spec.source, self.shaders_dir) == TWIN_SHA256[spec.name]
+            stock = twin_digest(spec.source, self.shaders_dir, spec.name) == TWIN_SHA256[spec.name]
             hit = self._checked[spec.name] = (spec, stock)
         return hit[1]
 
@@ -425,6 +549,8 @@ class CpuCompositor:
     def render(self, chain: list, view) -> np.ndarray:
         """Run a supported chain over the uploaded frame and return the RGBA result."""
         t0 = time.perf_counter()
+        if not view.blink:
+            self.gaze_held = tuple(view.gaze)
         out = self.frame
         for spec, params in chain:
             if spec.name not in _TWINS:
@@ -436,7 +562,14 @@ class CpuCompositor:
             if spec.name == "foveate":
                 # the pyramid of the uploaded frame is reusable until the next upload (gaze-only renders)
                 out = twin.render(out, view, p, version=self.uploads if out is self.frame else None)
+            elif spec.name == "scotoma":
+                out = twin.render(out, view, p, held=self.gaze_held)
             else:
                 out = twin.render(out, view, p)
         self.timings = {"render": time.perf_counter() - t0, "readback": 0.0}
         return out
+
+
+def _scotoma_shape(spec, params: dict) -> int:
+    value = params.get("shape", spec.defaults().get("shape", 0))
+    return int(value)

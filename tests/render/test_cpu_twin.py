@@ -1,4 +1,4 @@
-"""The CPU twin of foveate (render/cpu.py) against the GL shader it stands in for, on real frames."""
+"""The CPU twins (render/cpu.py) against the GL shaders they stand in for, on real frames."""
 import shutil
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from config import ROOT
 from pipeline.sources import DemoSource
 from render.compositor import Compositor, View
-from render.cpu import TWIN_SHA256, CpuCompositor, CpuFoveate, twin_digest
+from render.cpu import TWIN_SHA256, CpuCompositor, CpuFoveate, twin_digest, value_noise
 from render.effects import load_effects
 from tests.conftest import detail_frame, sharpness
 from tests.render.frames import detail
@@ -63,15 +63,21 @@ TWIN_CASES = [
     ("exposure", {}, View(pupil_mm=7.0)),
     ("exposure", {"relative": 1, "gain": 2.0}, View(pupil_mm=2.5)),
     ("exposure", {"contrast": 1.8, "contrast_gain": 1.0}, View(pupil_mm=5.5)),
+    ("scotoma", {}, View(gaze=(0.5, 0.5))),
+    ("scotoma", {"shape": 1, "size": 0.3}, View(gaze=(0.2, 0.7))),  # a ring
+    ("scotoma", {"peripheral": 1, "size": 0.25, "softness": 0.1}, View(gaze=(0.6, 0.4))),
+    ("scotoma", {"peripheral": 1, "shape": 1, "opacity": 0.5}, View(gaze=(0.95, 0.05))),  # at the corner
+    ("scotoma", {"softness": 0.0, "opacity": 1.0, "size": 0.2}, View(gaze=(0.33, 0.61))),  # a hard edge
+    ("scotoma", {"size": 0.8, "softness": 0.3}, View(gaze=(0.5, 0.5))),  # the box is the whole frame
 ]
 
 
 @pytest.mark.parametrize("size", SIZES[1:])
-def test_the_spotlight_lens_and_exposure_twins_render_what_their_shaders_render(ctx, specs, size):
+def test_the_spotlight_lens_exposure_and_scotoma_twins_render_what_their_shaders_render(ctx, specs, size):
     frame = DemoSource(size).read().copy()
     gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
     try:
-        for name in ("foveate", "spotlight", "exposure", "lens"):
+        for name in ("foveate", "spotlight", "exposure", "lens", "scotoma"):
             gl_comp.load(specs[name])
         gl_comp.upload(frame)
         cpu.upload(frame)
@@ -83,7 +89,8 @@ def test_the_spotlight_lens_and_exposure_twins_render_what_their_shaders_render(
             assert np.abs(got.astype(int) - want).max() <= 2, (name, params)
             assert (got[..., 3] == 255).all()
         # chains of them, in two orders
-        for order in (("foveate", "lens", "spotlight", "exposure"), ("exposure", "spotlight", "lens", "foveate")):
+        for order in (("foveate", "lens", "spotlight", "exposure", "scotoma"),
+                      ("scotoma", "exposure", "spotlight", "lens", "foveate")):
             effects = [(specs[n], specs[n].defaults()) for n in order]
             view = View(gaze=(0.3, 0.6), pupil_mm=6.0)
             want = gl_comp.render(effects, view).copy()
@@ -142,9 +149,10 @@ def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
     assert cpu.supports(chain(specs))
     assert cpu.supports([])  # no effect: the frame as it is
     assert cpu.supports(chain(specs) + [(specs[n], {}) for n in ("spotlight", "exposure", "lens")])
-    for name in ("scotoma", "heatmap"):  # no twin: these chains render through GL
-        assert not cpu.supports([(specs[name], {})])
-        assert not cpu.supports(chain(specs) + [(specs[name], {})])
+    assert cpu.supports([(specs["scotoma"], {}), (specs["scotoma"], {"shape": 1})])
+    for effect, params in (("heatmap", {}), ("scotoma", {"shape": 2})):  # no twin: these chains render through GL
+        assert not cpu.supports([(specs[effect], params)])
+        assert not cpu.supports(chain(specs) + [(specs[effect], params)])
     edited = specs["foveate"].__class__(**{**vars(specs["foveate"]),
                                           "source": specs["foveate"].source.replace("3.0 - 2.0 * e", "2.0 - e")})
     assert not cpu.supports([(edited, {})])
@@ -161,7 +169,52 @@ def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
 def test_each_twin_was_written_from_the_shaders_in_the_repository(name):
     """Changing a twinned shader or the lib files needs the twin changed too: this fails first."""
     source = (ROOT / "shaders" / f"{name}.glsl").read_text()
-    assert twin_digest(source, ROOT / "shaders") == TWIN_SHA256[name]
+    assert twin_digest(source, ROOT / "shaders", name) == TWIN_SHA256[name]
+
+
+def test_the_scotoma_twin_freezes_during_a_blink_like_the_shader(ctx, specs):
+    size = (640, 360)
+    frame = DemoSource(size).read().copy()
+    gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
+    spec = specs["scotoma"]
+    try:
+        gl_comp.load(spec)
+        gl_comp.upload(frame)
+        cpu.upload(frame)
+        outs = {}
+        for freeze in (1, 0):
+            effect = [(spec, {**spec.defaults(), "freeze_on_blink": freeze, "opacity": 1.0, "softness": 0.0})]
+            for name, view in (("open", View(gaze=(0.3, 0.5))), ("blink", View(gaze=(0.7, 0.5), blink=True))):
+                want = gl_comp.render(effect, view).copy()
+                got = cpu.render(effect, view).copy()
+                assert np.abs(got.astype(int) - want).max() <= 2, (freeze, name)
+                outs[freeze, name] = got
+        grey = lambda img, x: float(np.std(img[180, int(x * 640) - 10:int(x * 640) + 10, :3]))  # noqa: E731
+        # frozen: the blind spot stays where the eye was before the blink; not frozen, it follows the gaze
+        assert grey(outs[1, "blink"], 0.3) < 8 < grey(outs[1, "blink"], 0.7)
+        assert grey(outs[0, "blink"], 0.7) < 8 < grey(outs[0, "blink"], 0.3)
+    finally:
+        gl_comp.release()
+
+
+def test_the_scotoma_fill_is_the_shaders_value_noise():
+    """value_noise() against lib/noise.glsl's hash worked out one float32 scalar at a time (the hash
+    multiplies rounding errors by about 2000: float64 arithmetic gives other values, as a GPU would not)."""
+    f = np.float32
+
+    def hash21(x, y):
+        x, y = f(x) * f(123.34), f(y) * f(456.21)
+        x, y = x - np.floor(x), y - np.floor(y)
+        d = x * (x + f(45.32)) + y * (y + f(45.32))
+        q = (x + d) * (y + d)
+        return q - np.floor(q)
+    px, py = np.array([0.0, 3.0, 2.5, -1.25], np.float32), np.array([0.0, 7.0, 4.5, 0.75], np.float32)
+    got = value_noise(px, py)
+    # at lattice points the noise is the hash; between them, the smoothstep blend of four hashes
+    assert got[0] == pytest.approx(hash21(0.0, 0.0), abs=1e-4) and got[1] == pytest.approx(hash21(3.0, 7.0), abs=1e-4)
+    mid = np.mean([hash21(2.0 + i, 4.0 + j) for i in (0, 1) for j in (0, 1)])
+    assert got[2] == pytest.approx(mid, abs=1e-4)
+    assert 0.0 <= got.min() and got.max() <= 1.0
 
 
 def test_an_empty_chain_returns_the_uploaded_frame():
