@@ -1,5 +1,5 @@
-"""The CPU render path: twins of the stock foveate, spotlight, lens, exposure and scotoma (circle, ring)
-effects done with OpenCV, for machines whose GL is software.
+"""The CPU render path: twins of the stock foveate, spotlight, lens, exposure and scotoma effects done with
+OpenCV, for machines whose GL is software.
 
 On llvmpipe a single full-frame GL pass (upload, one texture read per pixel, readback) costs 9-15 ms
 of CPU at 1280x720, more than this whole foveation (see docs/benchmarks.md), so a 720p30 foveated
@@ -387,6 +387,13 @@ def _hash21(px: np.ndarray, py: np.ndarray) -> np.ndarray:
     return q - np.floor(q)
 
 
+def fbm(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """fbm() of lib/noise.glsl in float32, elementwise."""
+    f = np.float32
+    return (f(0.5) * value_noise(px, py) + f(0.3) * value_noise(f(2.03) * px + f(17), f(2.03) * py + f(17))
+            + f(0.2) * value_noise(f(4.01) * px + f(31), f(4.01) * py + f(31)))
+
+
 def value_noise(px: np.ndarray, py: np.ndarray) -> np.ndarray:
     """value_noise() of lib/noise.glsl in float32, elementwise."""
     ix, iy = np.floor(px), np.floor(py)
@@ -400,17 +407,21 @@ def value_noise(px: np.ndarray, py: np.ndarray) -> np.ndarray:
 
 
 class CpuScotoma(_BoxTwin):
-    """shaders/scotoma.glsl for the circle and the ring (shape 0 and 1): loss = disc(r, size), or the ring
-    disc(r, size) * (1 - disc(r, size / 2)), 1 - loss for a peripheral loss, about the gaze or, during a
-    blink with freeze_on_blink, the gaze held before it; the frame mixed with the mottled grey fill by
-    opacity * loss. The irregular shape (2) has no twin: its outline and islands are value noise at the
-    pixel scale, which this twin would have to compute per pixel and frame (CpuCompositor.supports).
+    """shaders/scotoma.glsl: loss = disc(r, size) for the circle, disc(r, size) * (1 - disc(r, size / 2))
+    for the ring, disc(r, R(direction)) * (1 - island) for the irregular shape; 1 - loss for a
+    peripheral loss; about the gaze or, during a blink with freeze_on_blink, the gaze held before it;
+    the frame mixed with the mottled grey fill by opacity * loss.
 
     Outside the `@extent` box the loss is 0 (central) or 1 (peripheral: one addWeighted over the frame).
-    The fill's mottle, value_noise(d * 9), is the same picture wherever the gaze is, shifted with it:
-    it is made once per size for every whole-pixel offset (at quarter resolution, enlarged bilinearly:
-    the noise's cells are 1/9 of the frame height) and cut at the gaze, half a pixel at most from the
-    shader's, a fraction of a level."""
+    The noise is lib/noise.glsl's in float32, worked out where it is cheap:
+    - the fill's mottle, value_noise(d * 9), is the same picture wherever the gaze is, shifted with it:
+      it is made once per size for every whole-pixel offset (at quarter resolution, enlarged bilinearly:
+      the noise's cells are 1/9 of the frame height) and cut at the gaze, half a pixel at most from the
+      shader's, a fraction of a level;
+    - the irregular outline, fbm(direction * 1.7 + 3), depends on the direction only: a table of 8192
+      directions, read through the diamond angle (see _outline);
+    - the islands, value_noise(d / size * 3 + 11), are hashed once per lattice point the box covers and
+      blended per pixel from per-column and per-row weights (its x part depends on the column only)."""
 
     def __init__(self, size: tuple[int, int]):
         super().__init__(size, (("fill", 4, np.uint8), ("r", 1, np.float32), ("loss", 1, np.float32),
@@ -418,6 +429,62 @@ class CpuScotoma(_BoxTwin):
         w, h = self.size
         self._fill_full = np.empty((h, w, 4), np.uint8)
         self._mottle: np.ndarray | None = None  # grey fill, (2h + 1) x (2w + 1), offset (w, h) = the gaze
+        self._flat.update({name: np.empty(w * h, np.float32) for name in ("theta", "zeros", "lower", "island")})
+        self._outline_row: np.ndarray | None = None  # fbm(dir * 1.7 + 3) by diamond angle
+
+    _OUTLINE_STEPS = 8192  # table entries over the 4 units of the diamond angle (under 1e-3 rad apart)
+
+    def _outline_table(self) -> np.ndarray:
+        """fbm(dir * 1.7 + 3) by diamond angle a in [0, 4] (see _outline), one row for cv2.remap."""
+        if self._outline_row is None:
+            a = np.linspace(0.0, 4.0, self._OUTLINE_STEPS + 1)
+            u = np.where(a <= 2, a - 1, 3 - a)  # dy / (|dx| + |dy|)
+            vx, vy = np.where(a <= 2, 1 - np.abs(u), np.abs(u) - 1), u
+            norm = np.hypot(vx, vy)
+            px = (vx / norm).astype(np.float32) * np.float32(1.7) + np.float32(3)
+            py = (vy / norm).astype(np.float32) * np.float32(1.7) + np.float32(3)
+            self._outline_row = fbm(px, py)[None, :].astype(np.float32)
+        return self._outline_row
+
+    def _outline(self, out: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        """Fill out with fbm(direction * 1.7 + 3) per pixel of the box, from the table.
+
+        The direction is parametrised by the diamond angle a = 1 + u (dx >= 0) or 3 - u (dx < 0) with
+        u = dy / (|dx| + |dy|): monotone in the angle, exact float arithmetic, no atan2 per pixel."""
+        col = self._take("theta", out.shape)
+        np.add(np.abs(dy)[:, None], np.abs(dx)[None, :], out=col)
+        np.maximum(col, np.float32(1e-12), out=col)
+        np.divide(dy[:, None], col, out=col)  # u
+        scale = np.float32(self._OUTLINE_STEPS / 4.0)
+        col *= np.where(dx >= 0, scale, -scale).astype(np.float32)[None, :]
+        col += np.where(dx >= 0, scale, 3 * scale).astype(np.float32)[None, :]  # the table column
+        rows = self._take("zeros", out.shape)
+        rows.fill(0.0)
+        return cv2.remap(self._outline_table(), col, rows, cv2.INTER_LINEAR, dst=out,
+                         borderMode=cv2.BORDER_REPLICATE)
+
+    def _islands(self, out: np.ndarray, box, cx: float, cy: float, size: float) -> np.ndarray:
+        """Fill out with value_noise(d / max(size, 1e-3) * 3 + 11) over the box."""
+        x0, x1, y0, y1 = box
+        h = np.float32(self.size[1])
+        k = np.float32(3.0 / max(size, 1e-3))
+        px = (np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - cx)) / h * k + np.float32(11)
+        py = (np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - cy)) / h * k + np.float32(11)
+        ix, iy = np.floor(px), np.floor(py)
+        fx, fy = px - ix, py - iy
+        ux, uy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
+        lx = np.arange(ix[0], ix[-1] + 2, dtype=np.float32)  # the lattice points the box touches
+        ly = np.arange(iy[0], iy[-1] + 2, dtype=np.float32)
+        lattice = _hash21(*np.meshgrid(lx, ly))
+        cols, rows = (ix - ix[0]).astype(np.intp), (iy - iy[0]).astype(np.intp)
+        across = lattice[:, cols] + (lattice[:, cols + 1] - lattice[:, cols]) * ux  # per lattice row, per column
+        top = self._take("theta", out.shape)
+        np.take(across, rows, axis=0, out=top)
+        np.take(across, rows + 1, axis=0, out=out)
+        out -= top
+        out *= uy[:, None]
+        out += top
+        return out
 
     def _mottle_table(self) -> np.ndarray:
         if self._mottle is None:
@@ -449,8 +516,6 @@ class CpuScotoma(_BoxTwin):
         w, h = self.size
         size, soft, opacity = float(p["size"]), float(p["softness"]), float(p["opacity"])
         shape, peripheral = int(p["shape"]), bool(p["peripheral"])
-        if shape not in (0, 1):
-            raise ValueError("the scotoma twin draws circles and rings only")
         centre = held if (p["freeze_on_blink"] and view.blink and held is not None) else view.gaze
         cx, cy = float(centre[0]) * w, float(centre[1]) * h
         s = max(soft, 1.5 / h)
@@ -466,9 +531,28 @@ class CpuScotoma(_BoxTwin):
         bh, bw = y1 - y0, x1 - x0
         r, loss, w1, w2 = (self._take(n, (bh, bw)) for n in ("r", "loss", "w1", "w2"))
         self._distance(r, box, cx, cy)
-        self._disc(r, size, s, out=loss, tmp=w1)
+        if shape == 2:  # irregular: the outline's radius by direction, then the spared islands
+            lower, island = self._take("lower", (bh, bw)), self._take("island", (bh, bw))
+            dx = np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - cx)
+            dy = np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - cy)
+            self._outline(lower, dx, dy)  # fbm of the direction
+            lower *= 0.6 * size
+            lower += 0.7 * size - 0.5 * s  # R - s / 2
+            self._disc(r, lower, s, out=loss, tmp=w1)
+            self._islands(island, box, cx, cy, size)
+            island -= 0.62  # 1 - smoothstep(0.62, 0.68, noise)
+            island *= 1.0 / 0.06
+            np.clip(island, 0.0, 1.0, out=island)
+            np.multiply(island, -2.0, out=w1)
+            w1 += 3.0
+            w1 *= island
+            w1 *= island
+            np.subtract(1.0, w1, out=w1)
+            loss *= w1
+        else:
+            self._disc(r, size - 0.5 * s, s, out=loss, tmp=w1)
         if shape == 1:  # the spared centre
-            self._disc(r, 0.5 * size, s, out=w2, tmp=w1)
+            self._disc(r, 0.5 * size - 0.5 * s, s, out=w2, tmp=w1)
             np.subtract(1.0, w2, out=w2)
             loss *= w2
         if peripheral:
@@ -479,9 +563,10 @@ class CpuScotoma(_BoxTwin):
         return self.out
 
     @staticmethod
-    def _disc(r: np.ndarray, radius: float, s: float, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-        """disc(): 1 - smoothstep(radius - s / 2, radius + s / 2, r)."""
-        np.subtract(r, radius - 0.5 * s, out=out)
+    def _disc(r: np.ndarray, lower, s: float, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+        """disc(r, R) = 1 - smoothstep(R - s / 2, R + s / 2, r), given lower = R - s / 2 (a number or
+        an array like r)."""
+        np.subtract(r, lower, out=out)
         out *= 1.0 / s
         np.clip(out, 0.0, 1.0, out=out)
         np.multiply(out, -2.0, out=tmp)
@@ -525,10 +610,8 @@ class CpuCompositor:
         self.gaze_held = (0.5, 0.5)  # the gaze of the last render without a blink, as the Compositor keeps it
 
     def supports(self, chain: list) -> bool:
-        """Whether every (spec, params) of the chain has a CPU twin for the stock shader source (and, for
-        scotoma, for the shape asked for)."""
-        return all(self._is_stock(spec) and (spec.name != "scotoma" or _scotoma_shape(spec, params) in (0, 1))
-                   for spec, params in chain)
+        """Whether every (spec, params) of the chain has a CPU twin for the stock shader source."""
+        return all(self._is_stock(spec) for spec, _ in chain)
 
     def _is_stock(self, spec) -> bool:
         if spec.name not in _TWINS:
@@ -568,8 +651,3 @@ class CpuCompositor:
                 out = twin.render(out, view, p)
         self.timings = {"render": time.perf_counter() - t0, "readback": 0.0}
         return out
-
-
-def _scotoma_shape(spec, params: dict) -> int:
-    value = params.get("shape", spec.defaults().get("shape", 0))
-    return int(value)

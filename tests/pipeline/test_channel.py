@@ -89,9 +89,9 @@ def _frame_after_change(ch, timeout=20):
 
 @pytest.mark.parametrize("path, foveate_only", [("auto", "cpu"), ("cpu", "cpu"), ("gl", "gl")])
 def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
-    """On llvmpipe `auto` renders a chain of twinned effects (foveate, spotlight, a round scotoma) with
-    the CPU twins, and any chain with an effect that has no twin (an irregular scotoma) through GL; both
-    render the frame alike."""
+    """On llvmpipe `auto` renders a chain of twinned effects (foveate, spotlight, scotoma) with the CPU
+    twins, and any chain with an effect that has no twin (heatmap) through GL; both render the frame
+    alike."""
     from tests.conftest import sharpness
     m = ChannelManager(Config(width=320, height=180, async_mode="threading", render_path=path,
                               source=str(_still(320, 180))), spawn=spawn)
@@ -110,17 +110,15 @@ def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
         assert lit[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight dims the periphery
         ch.control(effect="scotoma", enabled=True)
         lost = _frame_after_change(ch)
-        assert ch.render_path == foveate_only  # a round scotoma has a twin
+        assert ch.render_path == foveate_only  # scotoma has a twin
         assert lost[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight still dims it
         assert sharpness(lost, 0.25, 0.5) < 0.2 * sharpness(fov, 0.25, 0.5)  # and the fovea is lost
-        ch.control(effect="scotoma", params={"shape": 2})
-        ragged = _frame_after_change(ch)
-        assert ch.render_path == "gl"  # an irregular one has not
-        assert ragged[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight still dims it, through GL
-        assert sharpness(ragged, 0.25, 0.5) < 0.5 * sharpness(fov, 0.25, 0.5)  # the fovea is lost (but islands)
-        assert np.abs(ragged.astype(int) - lost).mean() > 0.3  # a ragged outline is not the circle
-        ch.control(effect="scotoma", params={"shape": 0})
-        for name in ("scotoma", "spotlight"):
+        ch.control(effect="heatmap", enabled=True)
+        heated = _frame_after_change(ch)
+        assert ch.render_path == "gl"  # heatmap has no twin: the whole chain renders through GL
+        assert heated[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight still dims it, through GL
+        assert sharpness(heated, 0.25, 0.5) < 0.2 * sharpness(fov, 0.25, 0.5)  # and the fovea is still lost
+        for name in ("heatmap", "scotoma", "spotlight"):
             ch.control(effect=name, enabled=False)
         back = _frame_after_change(ch)
         assert ch.render_path == foveate_only

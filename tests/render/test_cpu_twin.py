@@ -7,7 +7,7 @@ import pytest
 from config import ROOT
 from pipeline.sources import DemoSource
 from render.compositor import Compositor, View
-from render.cpu import TWIN_SHA256, CpuCompositor, CpuFoveate, twin_digest, value_noise
+from render.cpu import TWIN_SHA256, CpuCompositor, CpuFoveate, CpuScotoma, fbm, twin_digest, value_noise
 from render.effects import load_effects
 from tests.conftest import detail_frame, sharpness
 from tests.render.frames import detail
@@ -69,6 +69,10 @@ TWIN_CASES = [
     ("scotoma", {"peripheral": 1, "shape": 1, "opacity": 0.5}, View(gaze=(0.95, 0.05))),  # at the corner
     ("scotoma", {"softness": 0.0, "opacity": 1.0, "size": 0.2}, View(gaze=(0.33, 0.61))),  # a hard edge
     ("scotoma", {"size": 0.8, "softness": 0.3}, View(gaze=(0.5, 0.5))),  # the box is the whole frame
+    ("scotoma", {"shape": 2}, View(gaze=(0.5, 0.5))),  # irregular: ragged outline, spared islands
+    ("scotoma", {"shape": 2, "size": 0.3, "softness": 0.0}, View(gaze=(0.3, 0.6))),
+    ("scotoma", {"shape": 2, "peripheral": 1, "size": 0.25}, View(gaze=(0.7, 0.3))),
+    ("scotoma", {"shape": 2, "size": 0.05}, View(gaze=(0.02, 0.97))),
 ]
 
 
@@ -149,10 +153,9 @@ def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
     assert cpu.supports(chain(specs))
     assert cpu.supports([])  # no effect: the frame as it is
     assert cpu.supports(chain(specs) + [(specs[n], {}) for n in ("spotlight", "exposure", "lens")])
-    assert cpu.supports([(specs["scotoma"], {}), (specs["scotoma"], {"shape": 1})])
-    for effect, params in (("heatmap", {}), ("scotoma", {"shape": 2})):  # no twin: these chains render through GL
-        assert not cpu.supports([(specs[effect], params)])
-        assert not cpu.supports(chain(specs) + [(specs[effect], params)])
+    assert cpu.supports([(specs["scotoma"], {"shape": shape}) for shape in (0, 1, 2)])
+    assert not cpu.supports([(specs["heatmap"], {})])  # no twin: these chains render through GL
+    assert not cpu.supports(chain(specs) + [(specs["heatmap"], {})])
     edited = specs["foveate"].__class__(**{**vars(specs["foveate"]),
                                           "source": specs["foveate"].source.replace("3.0 - 2.0 * e", "2.0 - e")})
     assert not cpu.supports([(edited, {})])
@@ -195,6 +198,19 @@ def test_the_scotoma_twin_freezes_during_a_blink_like_the_shader(ctx, specs):
         assert grey(outs[0, "blink"], 0.7) < 8 < grey(outs[0, "blink"], 0.3)
     finally:
         gl_comp.release()
+
+
+def test_the_irregular_scotoma_outline_is_fbm_of_the_direction():
+    """The outline table, read through the diamond angle, against fbm() at the direction's own point."""
+    twin = CpuScotoma((640, 360))
+    angles = np.linspace(-np.pi, np.pi, 37, dtype=np.float64)
+    dx, dy = np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
+    got = np.empty((1, len(angles)), np.float32)
+    for i in range(len(angles)):  # one pixel at a time: the box is separable, a ring of directions is not
+        twin._outline(got[:, i:i + 1], dx[i:i + 1] * 100, dy[i:i + 1] * 100)
+    want = fbm(dx * np.float32(1.7) + np.float32(3), dy * np.float32(1.7) + np.float32(3))
+    assert np.abs(got[0] - want).max() < 2e-4
+    assert np.ptp(want) > 0.2  # the outline is ragged: the radius changes with the direction
 
 
 def test_the_scotoma_fill_is_the_shaders_value_noise():
