@@ -47,8 +47,10 @@ class Broadcaster:
             if self._wakeup.wait(1.0):
                 frame = self._frame
                 if frame is not None:
-                    for viewer in list(self._sockets):
+                    for i, viewer in enumerate(list(self._sockets), 1):
                         viewer.offer(frame[0], frame[2])
+                        if i % 32 == 0:
+                            time.sleep(0)  # hundreds of viewers: let Socket.IO events in between the sends
                 with self._cond:
                     self._cond.notify_all()
 
