@@ -229,16 +229,22 @@ class _Renderers:
         self.frame = None  # the source's current frame (sources reuse their buffer: count, don't compare)
         self.seq = 0  # bumped for every frame read
         self._held: dict[int, int] = {}  # id(compositor) -> the seq of the frame it holds
+        self._last = None  # the compositor that rendered last
 
     def new_frame(self, frame) -> None:
         """Take the source's next frame."""
         self.frame, self.seq = frame, self.seq + 1
 
     def pick(self, chain) -> tuple[str, object]:
-        """Return ("cpu", twins) when every effect of the chain has a CPU twin, else ("gl", compositor)."""
-        if self.twins is not None and self.twins.supports(chain):
-            return "cpu", self.twins
-        return "gl", self.gl
+        """Return ("cpu", twins) when every effect of the chain has a CPU twin, else ("gl", compositor).
+        When the chain moves between the two, the one taking over carries on from the other's state
+        (clock, held gaze, heat), so the switch does not show."""
+        path, compositor = ("cpu", self.twins) if self.twins is not None and self.twins.supports(chain) else (
+            "gl", self.gl)
+        if self._last is not None and self._last is not compositor:
+            compositor.import_state(self._last.export_state())
+        self._last = compositor
+        return path, compositor
 
     def upload(self, compositor) -> bool:
         """Give the current frame to a compositor unless it has it (a gaze-only re-render, or a chain

@@ -131,6 +131,25 @@ class Compositor:
         tex = self._states[name][0][0]  # after a render the newest state sits first
         return np.frombuffer(tex.read(), np.float32).reshape(tex.height, tex.width, 4)
 
+    def export_state(self) -> dict:
+        """What the next render carries over from this one: the clock, the held gaze and each feedback
+        effect's state (channel r, float32 rows at its own resolution)."""
+        return {"time": self._last_time, "gaze_held": self.gaze_held,
+                "feedback": {name: self.read_state(name)[..., 0].copy() for name in self._states}}
+
+    def import_state(self, state: dict) -> None:
+        """Carry on from another compositor's export_state() (the CPU twins'): the chain moved here."""
+        self._last_time, self.gaze_held = state["time"], tuple(state["gaze_held"])
+        for name, values in state["feedback"].items():
+            if name not in self._states:
+                continue
+            tex = self._states[name][0][0]  # the newest state: the next render reads it as u_prev
+            if values.shape != (tex.height, tex.width):
+                continue
+            rgba = np.zeros((tex.height, tex.width, 4), np.float32)
+            rgba[..., 0], rgba[..., 3] = values, 1.0
+            tex.write(rgba)
+
     def release(self) -> None:
         """Free every GL object this compositor made."""
         # moderngl rebinds the last used framebuffer when it makes another: park it on framebuffer 0

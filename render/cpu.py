@@ -1,12 +1,12 @@
-"""The CPU render path: twins of the stock foveate, spotlight, lens, exposure and scotoma effects done with
-OpenCV, for machines whose GL is software.
+"""The CPU render path: twins of the stock effects (foveate, spotlight, lens, exposure, scotoma, heatmap)
+done with OpenCV, for machines whose GL is software.
 
 On llvmpipe a single full-frame GL pass (upload, one texture read per pixel, readback) costs 9-15 ms
 of CPU at 1280x720, more than this whole foveation (see docs/benchmarks.md), so a 720p30 foveated
 stream cannot be cheap through GL there. The channel uses this path when the GL renderer is software
 (or `--render-path cpu`) and every effect on in the chain has a CPU twin; any other chain renders
-through GL as before. Spotlight, lens, exposure and scotoma follow their shaders' formulas (CpuSpotlight,
-CpuLens, CpuExposure, CpuScotoma); the foveate twin follows shaders/foveate.glsl and lib/blend.glsl pass by pass:
+through GL as before. Spotlight, lens, exposure, scotoma and heatmap follow their shaders' formulas
+(CpuSpotlight, CpuLens, CpuExposure, CpuScotoma, CpuHeatmap); the foveate twin follows shaders/foveate.glsl and lib/blend.glsl pass by pass:
 
 - level 2 is a 4x4 box of the frame (two exact 2x area halvings), levels 3..5 a 4x4 box per texel;
 - out_k = mix(level_k, upsampled out_k+1, clamp(lod - k, 0, 1)) for k = 4, 3, 2, at level k's size
@@ -29,7 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["CpuCompositor", "CpuExposure", "CpuFoveate", "CpuLens", "CpuScotoma", "CpuSpotlight", "LEVELS",
+__all__ = ["CpuCompositor", "CpuExposure", "CpuFoveate", "CpuHeatmap", "CpuLens", "CpuScotoma", "CpuSpotlight", "LEVELS",
            "TWIN_SHA256", "twin_digest", "value_noise"]
 
 LEVELS = 5  # like `// @pyramid 5` in shaders/foveate.glsl
@@ -44,6 +44,7 @@ TWIN_SHA256 = {
     "lens": "cc247a6c70de7e5ad0fc383e34181a0f5b1a656bab5c5a763fb7219332cfa385",
     "exposure": "c2049ed43e5fa5de0ac673570a21e9dd278ff15da25bddb6cd7f017d9668aab3",
     "scotoma": "b4207d6f4d223ab6c638e18d54a8044ea7211ea345fecd9dfcec6b22f7e55536",  # with lib/noise.glsl
+    "heatmap": "235f3c2c8c8b46403c393586f83f61babcfbed503e9fa5331b850c0b074e3f57",
 }
 _LIBS = ("lib/common.glsl", "lib/blend.glsl")  # what any twin may copy from
 _MORE_LIBS = {"scotoma": ("lib/noise.glsl",)}  # and what one twin also copies
@@ -577,6 +578,110 @@ class CpuScotoma(_BoxTwin):
         return out
 
 
+class CpuHeatmap:
+    """shaders/heatmap.glsl: the heat state at 1/4 resolution (like `// @feedback 4`) stepped by the
+    shader's exact solution, heat = prev * exp(-k dt) + rate * (1 - exp(-k min(dt, 0.5))) / k with
+    rate = (1 - blink) exp(-(distance / radius)^2 / 2) / dwell at each state texel's centre, capped at 4;
+    then the frame mixed with palette(0.25 + 0.75 heat) by opacity * smoothstep(0.02, 0.35, heat), the
+    heat enlarged bilinearly (cv2.resize of float32 weighs like GL's bilinear). Palette and opacity come
+    from 4096-entry tables of the heat; only the box of texels warmer than 0.02 (and one texel round)
+    is blended, the rest is the frame."""
+
+    STEPS = 4095
+
+    def __init__(self, size: tuple[int, int]):
+        self.size = w, h = tuple(int(v) for v in size)
+        self.state_size = sw, sh = max(1, w // 4), max(1, h // 4)
+        self.state = np.zeros((sh, sw), np.float32)
+        self.out = np.empty((h, w, 4), np.uint8)
+        self._heat = np.empty((h, w), np.float32)
+        self._idx = np.empty(w * h, np.int32)
+        self._alpha = np.empty(w * h, np.float32)
+        self._beta = np.empty(w * h, np.float32)
+        self._colour = np.empty(w * h * 4, np.uint8)
+        self._ux = (np.arange(sw, dtype=np.float32) + np.float32(0.5)) / np.float32(sw)
+        self._uy = (np.arange(sh, dtype=np.float32) + np.float32(0.5)) / np.float32(sh)
+        self._tables: dict = {}
+
+    def _table(self, colormap: int, opacity: float):
+        key = (colormap, opacity)
+        if key not in self._tables:
+            t = np.linspace(0.0, 1.0, self.STEPS + 1, dtype=np.float32)
+            colour = np.full((len(t), 4), 255, np.uint8)
+            colour[:, :3] = np.rint(_palette(np.float32(0.25) + np.float32(0.75) * t, colormap) * 255)
+            e = np.clip((t - np.float32(0.02)) / np.float32(0.33), 0, 1)
+            alpha = (np.float32(opacity) * e * e * (3 - 2 * e)).astype(np.float32)
+            self._tables = {key: (colour, alpha)}  # one parameter set at a time
+        return self._tables[key]
+
+    def step(self, view, p: dict, dt: float) -> None:
+        """Advance the heat state by one render."""
+        w, h = self.size
+        k = 0.693147 / float(p["half_life"])
+        dx = (self._ux - np.float32(view.gaze[0])) * np.float32(w / h)
+        dy = self._uy - np.float32(view.gaze[1])
+        r2 = np.add((dy * dy)[:, None], (dx * dx)[None, :])
+        r2 *= np.float32(-0.5 / float(p["radius"]) ** 2)
+        rate = np.exp(r2, out=r2)
+        rate *= np.float32((1.0 - float(view.blink)) / float(p["dwell"]))
+        gain = (1.0 - math.exp(-k * min(dt, 0.5))) / k
+        self.state *= np.float32(math.exp(-k * dt))
+        rate *= np.float32(gain)
+        self.state += rate
+        np.minimum(self.state, np.float32(4.0), out=self.state)
+
+    def render(self, frame: np.ndarray, view, p: dict, dt: float = 0.0) -> np.ndarray:
+        self.step(view, p, dt)
+        w, h = self.size
+        sw, sh = self.state_size
+        np.copyto(self.out, frame)
+        warm_rows = np.flatnonzero((self.state > 0.02).any(axis=1))
+        if not len(warm_rows):
+            return self.out
+        warm_cols = np.flatnonzero((self.state > 0.02).any(axis=0))
+        # a pixel's heat is a bilinear mix of the texels round it: one texel of margin each way
+        x0, x1 = max(0, int((warm_cols[0] - 1) * w / sw)), min(w, int(math.ceil((warm_cols[-1] + 2) * w / sw)))
+        y0, y1 = max(0, int((warm_rows[0] - 1) * h / sh)), min(h, int(math.ceil((warm_rows[-1] + 2) * h / sh)))
+        cv2.resize(self.state, (w, h), dst=self._heat, interpolation=cv2.INTER_LINEAR)
+        bh, bw = y1 - y0, x1 - x0
+        heat = self._heat[y0:y1, x0:x1]
+        idx = self._idx[:bh * bw].reshape(bh, bw)
+        np.clip(heat, 0.0, 1.0, out=heat)
+        heat *= np.float32(self.STEPS)
+        np.rint(heat, out=heat)
+        idx[...] = heat
+        colour_table, alpha_table = self._table(int(p["colormap"]), float(p["opacity"]))
+        alpha = self._alpha[:bh * bw].reshape(bh, bw)
+        np.take(alpha_table, idx, out=alpha)
+        beta = self._beta[:bh * bw].reshape(bh, bw)
+        np.subtract(1.0, alpha, out=beta)
+        colour = self._colour[:bh * bw * 4].reshape(bh, bw, 4)
+        np.take(colour_table, idx, axis=0, out=colour)
+        cv2.blendLinear(frame[y0:y1, x0:x1], colour, beta, alpha, dst=self.out[y0:y1, x0:x1])
+        return self.out
+
+
+def _palette(t: np.ndarray, colormap: int) -> np.ndarray:
+    """palette() of shaders/heatmap.glsl, for a column of t in float32: (n, 3) in [0, 1]."""
+    f = np.float32
+    t = t.astype(np.float32)[:, None]
+    if colormap == 1:  # jet
+        c = np.concatenate([f(1.5) - np.abs(f(4) * t - f(3)), f(1.5) - np.abs(f(4) * t - f(2)),
+                            f(1.5) - np.abs(f(4) * t - f(1))], axis=1)
+    elif colormap == 2:
+        c = np.repeat(np.array([[1.0, 0.1, 0.05]], np.float32), len(t), axis=0)
+    else:  # inferno
+        cs = [np.array(v, np.float32) for v in ((0.0002, 0.0016, -0.0194), (0.1065, 0.5640, 3.9327),
+                                                (11.6025, -3.9729, -15.9424), (-41.7040, 17.4364, 44.3541),
+                                                (77.1629, -33.4024, -81.8073), (-71.3194, 32.6261, 73.2095),
+                                                (25.1311, -12.2427, -23.0703))]
+        c = cs[6] * t
+        for coeff in reversed(cs[1:6]):
+            c = (c + coeff) * t
+        c = c + cs[0]
+    return np.clip(c, 0.0, 1.0)
+
+
 class _FoveateTwin:
     """CpuFoveate behind the twin interface: the pyramid is reused while the input is the same upload."""
 
@@ -589,7 +694,7 @@ class _FoveateTwin:
 
 
 _TWINS = {"foveate": _FoveateTwin, "spotlight": CpuSpotlight, "exposure": CpuExposure, "lens": CpuLens,
-          "scotoma": CpuScotoma}
+          "scotoma": CpuScotoma, "heatmap": CpuHeatmap}
 
 
 class CpuCompositor:
@@ -608,6 +713,7 @@ class CpuCompositor:
         self._made: dict = {}  # effect -> its twin, made on first use
         self._checked: dict[str, tuple] = {}  # effect -> (the spec last checked, stock?)
         self.gaze_held = (0.5, 0.5)  # the gaze of the last render without a blink, as the Compositor keeps it
+        self.last_time: float | None = None  # View.time of the last render (u_dt is the step from it)
 
     def supports(self, chain: list) -> bool:
         """Whether every (spec, params) of the chain has a CPU twin for the stock shader source."""
@@ -622,6 +728,25 @@ class CpuCompositor:
             hit = self._checked[spec.name] = (spec, stock)
         return hit[1]
 
+    def export_state(self) -> dict:
+        """What the next render carries over from this one: the clock, the held gaze and each feedback
+        effect's state (heat, float32 rows at its own resolution). See Compositor.import_state."""
+        feedback = {name: twin.state.copy() for name, twin in self._made.items() if isinstance(twin, CpuHeatmap)}
+        return {"time": self.last_time, "gaze_held": self.gaze_held, "feedback": feedback}
+
+    def import_state(self, state: dict) -> None:
+        """Carry on from another compositor's export_state(), so a chain moving between the render
+        paths keeps its heat, its blink freeze and its clock."""
+        self.last_time, self.gaze_held = state["time"], tuple(state["gaze_held"])
+        for name, heat in state["feedback"].items():
+            if name not in _TWINS or _TWINS[name] is not CpuHeatmap:
+                continue
+            twin = self._made.get(name)
+            if twin is None:
+                twin = self._made[name] = CpuHeatmap(self.size)
+            if heat.shape == twin.state.shape:
+                twin.state[...] = heat
+
     def upload(self, frame: np.ndarray) -> None:
         """Take an RGBA frame of the compositor's size (kept by reference until the next upload)."""
         if frame.shape != (self.size[1], self.size[0], 4) or frame.dtype != np.uint8:
@@ -634,6 +759,8 @@ class CpuCompositor:
         t0 = time.perf_counter()
         if not view.blink:
             self.gaze_held = tuple(view.gaze)
+        dt = 0.0 if self.last_time is None else max(0.0, view.time - self.last_time)
+        self.last_time = view.time
         out = self.frame
         for spec, params in chain:
             if spec.name not in _TWINS:
@@ -647,6 +774,8 @@ class CpuCompositor:
                 out = twin.render(out, view, p, version=self.uploads if out is self.frame else None)
             elif spec.name == "scotoma":
                 out = twin.render(out, view, p, held=self.gaze_held)
+            elif spec.name == "heatmap":
+                out = twin.render(out, view, p, dt=dt)
             else:
                 out = twin.render(out, view, p)
         self.timings = {"render": time.perf_counter() - t0, "readback": 0.0}

@@ -13,6 +13,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# a custom effect, the README's example: no CPU twin, so a chain with it renders through GL
+TINT = """// @effect tint
+#include "common.glsl"
+#if defined FRAGMENT_SHADER
+uniform float amount;  // @param min=0 max=1 default=0.5 | How much red
+void main() { f_color = vec4(mix(src_pixel(), vec3(1, 0, 0), amount), 1.0); }
+#endif
+"""
+
 
 def free_port() -> int:
     """Return a TCP port nobody listens on right now."""

@@ -1,8 +1,10 @@
 """Debian's Chromium driven by Playwright, against a real server with the built-in demo."""
+import shutil
+
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support import Server
+from tests.support import ROOT, TINT, Server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -11,7 +13,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server("--size", "960x540", log_path=tmp_path_factory.mktemp("logs") / "server.log")
+    # the stock shaders and one custom effect (it has no CPU twin: the panel shows a GL chain with it)
+    shaders = tmp_path_factory.mktemp("shaders") / "shaders"
+    shutil.copytree(ROOT / "shaders", shaders)
+    (shaders / "tint.glsl").write_text(TINT)
+    s = Server("--size", "960x540", log_path=tmp_path_factory.mktemp("logs") / "server.log",
+               env={"GAZECAST_SHADERS_DIR": str(shaders)})
     yield s
     s.stop()
 

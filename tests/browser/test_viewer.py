@@ -79,9 +79,9 @@ def test_control_panel_slider_changes_every_panel_and_the_stream(browser, page, 
     alone = "cpu" if gl["software"] else "gl"
     page.wait_for_function(f"() => document.getElementById('pipeline').dataset.path === '{alone}'", timeout=10000)
     assert ("rendered by CPU twin" if gl["software"] else "rendered by GL") in page.locator("#pipeline").inner_text()
-    page.check("fieldset[data-effect=heatmap] input.enabled")  # heatmap has no CPU twin
+    page.check("fieldset[data-effect=tint] input.enabled")  # a custom effect has no CPU twin
     page.wait_for_function("() => document.getElementById('pipeline').dataset.path === 'gl'", timeout=10000)
     assert f"rendered by GL ({gl['renderer']})" in page.locator("#pipeline").inner_text()
     page.locator(".preview").screenshot(path=str(tmp_path / "control_pipeline.png"))
-    page.uncheck("fieldset[data-effect=heatmap] input.enabled")  # the server is shared with later tests
+    page.uncheck("fieldset[data-effect=tint] input.enabled")  # the server is shared with later tests
     page.wait_for_function(f"() => document.getElementById('pipeline').dataset.path === '{alone}'", timeout=10000)

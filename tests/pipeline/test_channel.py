@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import simplejpeg
 
-from config import Config
+from config import ROOT, Config
 from gaze import GazeSample
 from pipeline.effects import EffectChain
 from pipeline.errors import RequestError
@@ -88,13 +88,19 @@ def _frame_after_change(ch, timeout=20):
 
 
 @pytest.mark.parametrize("path, foveate_only", [("auto", "cpu"), ("cpu", "cpu"), ("gl", "gl")])
-def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
-    """On llvmpipe `auto` renders a chain of twinned effects (foveate, spotlight, scotoma) with the CPU
-    twins, and any chain with an effect that has no twin (heatmap) through GL; both render the frame
-    alike."""
+def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only, tmp_path):
+    """On llvmpipe `auto` renders a chain of twinned effects (foveate, spotlight, scotoma, heatmap) with
+    the CPU twins, and any chain with an effect that has no twin (a custom one) through GL; both render
+    the frame alike."""
+    import shutil
+
     from tests.conftest import sharpness
+    from tests.support import TINT
+    shaders = tmp_path / "shaders"
+    shutil.copytree(ROOT / "shaders", shaders)
+    (shaders / "tint.glsl").write_text(TINT)
     m = ChannelManager(Config(width=320, height=180, async_mode="threading", render_path=path,
-                              source=str(_still(320, 180))), spawn=spawn)
+                              source=str(_still(320, 180)), shaders_dir=str(shaders)), spawn=spawn)
     try:
         ch = m.get("main")
         ch.set_gaze(GazeSample(t=0, x=0.25, y=0.5))
@@ -115,10 +121,13 @@ def test_the_render_path_follows_the_setting_and_the_chain(path, foveate_only):
         assert sharpness(lost, 0.25, 0.5) < 0.2 * sharpness(fov, 0.25, 0.5)  # and the fovea is lost
         ch.control(effect="heatmap", enabled=True)
         heated = _frame_after_change(ch)
-        assert ch.render_path == "gl"  # heatmap has no twin: the whole chain renders through GL
-        assert heated[..., :3].mean() < fov[..., :3].mean() - 5  # the spotlight still dims it, through GL
-        assert sharpness(heated, 0.25, 0.5) < 0.2 * sharpness(fov, 0.25, 0.5)  # and the fovea is still lost
-        for name in ("heatmap", "scotoma", "spotlight"):
+        assert ch.render_path == foveate_only  # heatmap has a twin too
+        ch.control(effect="tint", enabled=True, params={"amount": 0.3})
+        tinted = _frame_after_change(ch)
+        assert ch.render_path == "gl"  # a custom effect has no twin: the whole chain renders through GL
+        assert tinted[..., 0].mean() > heated[..., 0].mean() + 20  # redder
+        assert sharpness(tinted, 0.25, 0.5) < 0.2 * sharpness(fov, 0.25, 0.5)  # the scotoma, through GL
+        for name in ("tint", "heatmap", "scotoma", "spotlight"):
             ch.control(effect=name, enabled=False)
         back = _frame_after_change(ch)
         assert ch.render_path == foveate_only

@@ -8,9 +8,10 @@ from config import ROOT
 from pipeline.sources import DemoSource
 from render.compositor import Compositor, View
 from render.cpu import TWIN_SHA256, CpuCompositor, CpuFoveate, CpuScotoma, fbm, twin_digest, value_noise
-from render.effects import load_effects
+from render.effects import load_effects, parse_effect
 from tests.conftest import detail_frame, sharpness
 from tests.render.frames import detail
+from tests.support import TINT
 
 SIZES = [(1280, 720), (640, 360), (400, 250)]  # 720 / 16 = 45 and 250 / 4 are odd: taps between texels
 CASES = [({}, (0.5, 0.5)), ({}, (0.12, 0.2)), ({"strength": 5.0, "radius": 0.05}, (0.8, 0.7)),
@@ -153,9 +154,11 @@ def test_only_the_stock_foveate_source_has_a_twin(specs, tmp_path):
     assert cpu.supports(chain(specs))
     assert cpu.supports([])  # no effect: the frame as it is
     assert cpu.supports(chain(specs) + [(specs[n], {}) for n in ("spotlight", "exposure", "lens")])
-    assert cpu.supports([(specs["scotoma"], {"shape": shape}) for shape in (0, 1, 2)])
-    assert not cpu.supports([(specs["heatmap"], {})])  # no twin: these chains render through GL
-    assert not cpu.supports(chain(specs) + [(specs["heatmap"], {})])
+    assert cpu.supports([(specs["scotoma"], {"shape": shape}) for shape in (0, 1, 2)] + [(specs["heatmap"], {})])
+    (tmp_path / "tint.glsl").write_text(TINT)
+    tint = parse_effect(tmp_path / "tint.glsl")
+    assert not cpu.supports([(tint, {})])  # a custom effect has no twin: chains with it render through GL
+    assert not cpu.supports(chain(specs) + [(tint, {})])
     edited = specs["foveate"].__class__(**{**vars(specs["foveate"]),
                                           "source": specs["foveate"].source.replace("3.0 - 2.0 * e", "2.0 - e")})
     assert not cpu.supports([(edited, {})])
@@ -198,6 +201,70 @@ def test_the_scotoma_twin_freezes_during_a_blink_like_the_shader(ctx, specs):
         assert grey(outs[0, "blink"], 0.7) < 8 < grey(outs[0, "blink"], 0.3)
     finally:
         gl_comp.release()
+
+
+def _heat_views(frames: int, start: float = 0.0):
+    """A gaze that dwells, blinks now and then, then drifts away, at 30 fps."""
+    for i in range(frames):
+        gaze = (0.3, 0.5) if i < 40 else (0.3 + (i - 40) * 0.01, 0.4)
+        yield View(gaze=gaze, time=start + (i + 1) / 30, blink=(i % 25 == 0))
+
+
+@pytest.mark.parametrize("params", [{}, {"colormap": 1, "opacity": 1.0, "radius": 0.1},
+                                    {"colormap": 2, "half_life": 1.0, "dwell": 0.3}])
+def test_the_heatmap_twin_keeps_the_shaders_heat_frame_after_frame(ctx, specs, params):
+    size = (402, 250)  # not a multiple of 4: the state's texels do not tile the frame exactly
+    frame = DemoSource(size).read().copy()
+    gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
+    spec = specs["heatmap"]
+    effect = [(spec, {**spec.defaults(), **params})]
+    try:
+        gl_comp.load(spec)
+        gl_comp.upload(frame)
+        cpu.upload(frame)
+        for view in _heat_views(90):
+            want = gl_comp.render(effect, view).copy()
+            got = cpu.render(effect, view).copy()
+            assert np.abs(got.astype(int) - want).max() <= 2, view
+        assert psnr(want, frame) < 30, "the heat must show, or agreeing proves nothing"
+        heat = gl_comp.read_state("heatmap")[..., 0]
+        assert heat.max() > 0.5 and np.abs(cpu.export_state()["feedback"]["heatmap"] - heat).max() < 1e-3
+    finally:
+        gl_comp.release()
+
+
+def test_a_chain_moving_between_paths_keeps_its_heat_clock_and_blink(ctx, specs):
+    """export_state/import_state, both ways: the compositor taking over renders what the other would have."""
+    size = (320, 180)
+    frame = DemoSource(size).read().copy()
+    spec = specs["heatmap"]
+    effect = [(spec, spec.defaults())]
+    gl_a, gl_b = Compositor(ctx, size, ROOT / "shaders"), Compositor(ctx, size, ROOT / "shaders")
+    cpu = CpuCompositor(size, ROOT / "shaders")
+    try:
+        for comp in (gl_a, gl_b):
+            comp.load(spec)
+            comp.upload(frame)
+        cpu.upload(frame)
+        views = list(_heat_views(80))
+        for view in views[:50]:  # gl_a all along; gl_b and the twins take turns: 25 frames each
+            gl_a.render(effect, view)
+            (gl_b if views.index(view) < 25 else cpu).render(effect, view)
+            if views.index(view) == 24:
+                cpu.import_state(gl_b.export_state())
+        gl_b.import_state(cpu.export_state())
+        for view in views[50:]:
+            want, got = gl_a.render(effect, view).copy(), gl_b.render(effect, view).copy()
+            assert np.abs(got.astype(int) - want).max() <= 2
+        assert gl_b.gaze_held == gl_a.gaze_held and gl_b._last_time == gl_a._last_time
+        assert np.abs(gl_b.read_state("heatmap") - gl_a.read_state("heatmap")).max() < 1e-3
+        # without the hand-over the heat would be gone: a fresh twin shows none
+        fresh = CpuCompositor(size, ROOT / "shaders")
+        fresh.upload(frame)
+        assert np.abs(fresh.render(effect, views[-1]).astype(int) - want).max() > 20
+    finally:
+        gl_a.release()
+        gl_b.release()
 
 
 def test_the_irregular_scotoma_outline_is_fbm_of_the_direction():
