@@ -307,3 +307,34 @@ def test_an_empty_chain_returns_the_uploaded_frame():
     assert cpu.render([], View()) is frame
     with pytest.raises(ValueError, match="uint8 180x320x4"):
         cpu.upload(frame[..., :3])
+
+
+def test_the_channel_hands_the_heat_over_when_its_chain_changes_path(ctx, specs, tmp_path):
+    """pipeline.channel._Renderers: the twins render a heatmap; a custom effect moves the chain to GL,
+    which starts from the twins' heat instead of an empty (or stale) state."""
+    from pipeline.channel import _Renderers
+
+    size = (320, 180)
+    (tmp_path / "tint.glsl").write_text(TINT)
+    tint = parse_effect(tmp_path / "tint.glsl")
+    gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
+    heat_spec = specs["heatmap"]
+    try:
+        gl_comp.load(heat_spec)
+        gl_comp.load(tint)
+        renderers = _Renderers(gl_comp, cpu)
+        renderers.new_frame(DemoSource(size).read().copy())
+        heat = [(heat_spec, heat_spec.defaults())]
+        for view in _heat_views(40):
+            path, comp = renderers.pick(heat)
+            renderers.upload(comp)
+            comp.render(heat, view)
+        assert path == "cpu"
+        warm = cpu.export_state()["feedback"]["heatmap"]
+        assert warm.max() > 0.5 and gl_comp.read_state("heatmap").max() == 0.0  # GL has not rendered yet
+        path, comp = renderers.pick(heat + [(tint, {"amount": 0.0})])
+        assert path == "gl" and comp is gl_comp
+        assert np.abs(gl_comp.read_state("heatmap")[..., 0] - warm).max() == 0.0
+        assert gl_comp.gaze_held == cpu.gaze_held and gl_comp._last_time == cpu.last_time
+    finally:
+        gl_comp.release()
