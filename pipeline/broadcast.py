@@ -7,6 +7,8 @@ import time
 
 from .osthread import Wakeup
 
+STALL_TIMEOUT = 60.0  # seconds a viewer's socket may take nothing before the viewer is dropped
+
 
 class Broadcaster:
     """Hand the newest encoded frame to any number of viewers; a slow viewer only skips frames.
@@ -62,9 +64,11 @@ class Broadcaster:
         frame = self._frame
         return (frame[0], frame[2 if part else 1]) if frame else (self.seq, None)
 
-    def serve(self, sock, on_send=None, stop=lambda: False) -> None:
+    def serve(self, sock, on_send=None, stop=lambda: False, stall_timeout: float = STALL_TIMEOUT) -> None:
         """Stream parts into a connected non-blocking socket, the current frame first, until the
-        socket fails (the OSError is raised), stop() turns true or the broadcaster closes.
+        socket fails (the OSError is raised), stop() turns true or the broadcaster closes. A socket
+        that takes no byte for stall_timeout seconds (a viewer gone without closing) ends with
+        TimeoutError, so it stops counting as a viewer.
 
         Runs on the viewer's own (green) thread, which only works when the socket falls behind:
         the pump writes each part with one non-blocking send, and leaves what the socket did not
@@ -77,6 +81,8 @@ class Broadcaster:
         self._sockets.add(viewer)
         try:
             while viewer.error is None and not self._closed and not stop():
+                if viewer.pending is not None and time.monotonic() - viewer.progress > stall_timeout:
+                    raise TimeoutError(f"the viewer took nothing for {stall_timeout:g} s")
                 if viewer.pending is None:
                     viewer.ready.wait(1.0)
                     viewer.ready.clear()
@@ -104,13 +110,14 @@ class _SocketViewer:
     the checks and updates below; with OS threads (the unit tests) the pump may skip one frame for a
     viewer that is just finishing, which only delays it to the next publish."""
 
-    __slots__ = ("sock", "on_send", "seq", "pending", "started", "error", "ready")
+    __slots__ = ("sock", "on_send", "seq", "pending", "started", "progress", "error", "ready")
 
     def __init__(self, sock, on_send):
         self.sock, self.on_send = sock, on_send
         self.seq = 0
         self.pending: memoryview | None = None  # the rest of the part being written by the viewer's thread
         self.started = 0.0
+        self.progress = time.monotonic()  # when the socket last took bytes (or the viewer came)
         self.error: OSError | None = None
         self.ready = threading.Event()  # the pump left a part to finish, or the viewer must stop
 
@@ -134,6 +141,8 @@ class _SocketViewer:
             self.ready.set()
             return
         self.seq = seq
+        if sent:
+            self.progress = time.monotonic()
         if sent < len(part):
             self.pending, self.started = memoryview(part)[sent:], t0
             self.ready.set()
@@ -150,6 +159,7 @@ class _SocketViewer:
         except OSError as exc:
             self.error = exc
             return
+        self.progress = time.monotonic()
         self.pending = self.pending[sent:]
         if len(self.pending):
             return

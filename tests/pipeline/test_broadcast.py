@@ -181,3 +181,31 @@ def test_a_socket_viewer_stops_when_asked_and_when_the_broadcaster_closes():
     sock.close()
     peer.close()
     assert not viewer.is_alive()
+
+
+def test_a_socket_viewer_that_takes_nothing_for_the_stall_timeout_is_dropped():
+    import time
+
+    b = Broadcaster()
+    pump = threading.Thread(target=b.pump, daemon=True)
+    pump.start()
+    sock, peer = _pair(sndbuf=4096)  # its reader is gone without closing: nothing is ever read
+    errors = []
+
+    def serve():
+        try:
+            b.serve(sock, stall_timeout=0.5)
+        except OSError as exc:
+            errors.append(exc)
+
+    viewer = threading.Thread(target=serve, daemon=True)
+    viewer.start()
+    t0 = time.monotonic()
+    while viewer.is_alive() and time.monotonic() - t0 < 10:
+        b.publish(b"y" * 100_000)
+        time.sleep(0.05)
+    assert not viewer.is_alive() and isinstance(errors[0], TimeoutError) and not b._sockets
+    assert time.monotonic() - t0 < 5
+    b.close()
+    sock.close()
+    peer.close()
