@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import time as _time
 
+import numpy as np
+
 from gaze import GazeSample
 from render import gl
 from render.compositor import Compositor, View
@@ -36,7 +38,7 @@ class Channel:
         self.viewers = 0
         self.error: str | None = None
         self.gl_info: dict | None = None
-        self.render_path: str | None = None  # "gl" or "cpu": how the last frame was rendered
+        self.render_path: str | None = None  # "gl", "cpu" or "mixed": how the last frame was rendered
         self.started_at = _time.time()
         self._dirty = False  # state changed since the last render
         self._snapshot = False  # render one frame even with no viewer
@@ -206,12 +208,16 @@ class Channel:
         view = View(gaze=(g.x, g.y), pupil_mm=g.pupil_mm or 4.0, blink=g.blink,
                     time=_time.time() - self.started_at)
         chain = self.effects.active()
-        self.render_path, compositor = renderers.pick(chain)
-        t0 = time.perf_counter()
-        if renderers.upload(compositor):
-            timings["upload"] = time.perf_counter() - t0
-        rgba = compositor.render(chain, view)
-        timings.update(compositor.timings)
+        self.render_path, runs = renderers.plan(chain)
+        rgba, spent = None, {"render": 0.0, "readback": 0.0}
+        for compositor, effects in runs:  # one run, but for a chain that mixes twinned and GL-only effects
+            t0 = time.perf_counter()
+            if renderers.upload(compositor, rgba):
+                timings["upload"] = timings.get("upload", 0.0) + time.perf_counter() - t0
+            rgba = compositor.render(effects, view)
+            for stage, seconds in compositor.timings.items():
+                spent[stage] = spent.get(stage, 0.0) + seconds
+        timings.update(spent)
         t0 = time.perf_counter()
         jpeg = encoder.encode(rgba)
         timings["encode"] = time.perf_counter() - t0
@@ -222,33 +228,61 @@ class Channel:
 
 
 class _Renderers:
-    """The GL compositor and, where enabled, the CPU twins; the current frame goes to whichever renders."""
+    """The GL compositor and, where enabled, the CPU twins; each frame goes to the ones that render it.
+
+    A chain whose effects all have twins renders on the twins, one with none on GL; a chain that mixes
+    them renders in runs, each run's output the next one's input (on software GL a twin costs a
+    fraction of its shader's full-frame passes, and an upload or a readback little more than a copy)."""
 
     def __init__(self, gl_compositor: Compositor, twins: CpuCompositor | None):
         self.gl, self.twins = gl_compositor, twins
         self.frame = None  # the source's current frame (sources reuse their buffer: count, don't compare)
         self.seq = 0  # bumped for every frame read
-        self._held: dict[int, int] = {}  # id(compositor) -> the seq of the frame it holds
-        self._last = None  # the compositor that rendered last
+        self._held: dict[int, int | None] = {}  # id(compositor) -> the seq of the source frame it holds
+        self._active: list = []  # the compositors that rendered the last frame
+        self._owners: dict[str, object] = {}  # effect -> the compositor that last rendered it
 
     def new_frame(self, frame) -> None:
         """Take the source's next frame."""
         self.frame, self.seq = frame, self.seq + 1
 
-    def pick(self, chain) -> tuple[str, object]:
-        """Return ("cpu", twins) when every effect of the chain has a CPU twin, else ("gl", compositor).
-        When the chain moves between the two, the one taking over carries on from the other's state
-        (clock, held gaze, heat), so the switch does not show."""
-        path, compositor = ("cpu", self.twins) if self.twins is not None and self.twins.supports(chain) else (
-            "gl", self.gl)
-        if self._last is not None and self._last is not compositor:
-            compositor.import_state(self._last.export_state())
-        self._last = compositor
-        return path, compositor
+    def plan(self, chain) -> tuple[str, list]:
+        """Return the render path ("cpu", "gl" or "mixed") and the runs [(compositor, effects), ...].
 
-    def upload(self, compositor) -> bool:
-        """Give the current frame to a compositor unless it has it (a gaze-only re-render, or a chain
-        that moved between paths, uploads nothing twice)."""
+        A compositor taking over carries on from the state of the one that rendered before it: the
+        clock and the gaze held through a blink when it did not render the last frame, and an effect's
+        feedback state (the heatmap's heat) when the effect moves to it, so a change of path does not show."""
+        if self.twins is None:
+            runs = [(self.gl, list(chain))]
+        else:
+            runs = []
+            for item in chain:
+                compositor = self.twins if self.twins.supports([item]) else self.gl
+                if runs and runs[-1][0] is compositor:
+                    runs[-1][1].append(item)
+                else:
+                    runs.append((compositor, [item]))
+            runs = runs or [(self.twins, [])]  # no effect: the frame as it is, free on the twins
+        kinds = {"cpu" if compositor is self.twins else "gl" for compositor, _ in runs}
+        path = kinds.pop() if len(kinds) == 1 else "mixed"
+        for compositor, effects in runs:
+            if self._active and all(compositor is not c for c in self._active):
+                compositor.import_state(self._active[0].export_state(effects=()))
+            for spec, _ in effects:
+                owner = self._owners.get(spec.name)
+                if owner is not None and owner is not compositor:
+                    compositor.import_state(owner.export_state(effects=(spec.name,)), clock=False)
+                self._owners[spec.name] = compositor
+        self._active = [compositor for compositor, _ in runs]
+        return path, runs
+
+    def upload(self, compositor, frame=None) -> bool:
+        """Give a compositor the source's current frame unless it has it (a gaze-only re-render uploads
+        nothing twice), or `frame`, the output of the run before it."""
+        if frame is not None:
+            compositor.upload(np.ascontiguousarray(frame))
+            self._held[id(compositor)] = None
+            return True
         if self._held.get(id(compositor)) != self.seq:
             compositor.upload(self.frame)
             self._held[id(compositor)] = self.seq

@@ -131,15 +131,18 @@ class Compositor:
         tex = self._states[name][0][0]  # after a render the newest state sits first
         return np.frombuffer(tex.read(), np.float32).reshape(tex.height, tex.width, 4)
 
-    def export_state(self) -> dict:
-        """What the next render carries over from this one: the clock, the held gaze and each feedback
-        effect's state (channel r, float32 rows at its own resolution)."""
+    def export_state(self, effects=None) -> dict:
+        """What the next render carries over from this one: the clock, the held gaze and the state of
+        each feedback effect (or of those named in `effects`): channel r, float32 rows at its resolution."""
         return {"time": self._last_time, "gaze_held": self.gaze_held,
-                "feedback": {name: self.read_state(name)[..., 0].copy() for name in self._states}}
+                "feedback": {name: self.read_state(name)[..., 0].copy() for name in self._states
+                             if effects is None or name in effects}}
 
-    def import_state(self, state: dict) -> None:
-        """Carry on from another compositor's export_state() (the CPU twins'): the chain moved here."""
-        self._last_time, self.gaze_held = state["time"], tuple(state["gaze_held"])
+    def import_state(self, state: dict, clock: bool = True) -> None:
+        """Carry on from another compositor's export_state() (the CPU twins'): the chain moved here.
+        The clock and the held gaze too unless clock=False."""
+        if clock:
+            self._last_time, self.gaze_held = state["time"], tuple(state["gaze_held"])
         for name, values in state["feedback"].items():
             if name not in self._states:
                 continue

@@ -728,16 +728,18 @@ class CpuCompositor:
             hit = self._checked[spec.name] = (spec, stock)
         return hit[1]
 
-    def export_state(self) -> dict:
-        """What the next render carries over from this one: the clock, the held gaze and each feedback
-        effect's state (heat, float32 rows at its own resolution). See Compositor.import_state."""
-        feedback = {name: twin.state.copy() for name, twin in self._made.items() if isinstance(twin, CpuHeatmap)}
+    def export_state(self, effects=None) -> dict:
+        """What the next render carries over from this one: the clock, the held gaze and the state of
+        each feedback effect (or of those named in `effects`): heat, float32 rows at its own resolution."""
+        feedback = {name: twin.state.copy() for name, twin in self._made.items()
+                    if isinstance(twin, CpuHeatmap) and (effects is None or name in effects)}
         return {"time": self.last_time, "gaze_held": self.gaze_held, "feedback": feedback}
 
-    def import_state(self, state: dict) -> None:
-        """Carry on from another compositor's export_state(), so a chain moving between the render
-        paths keeps its heat, its blink freeze and its clock."""
-        self.last_time, self.gaze_held = state["time"], tuple(state["gaze_held"])
+    def import_state(self, state: dict, clock: bool = True) -> None:
+        """Carry on from another compositor's export_state() (the clock and held gaze too unless
+        clock=False), so a chain moving between the render paths keeps its heat, blink freeze and clock."""
+        if clock:
+            self.last_time, self.gaze_held = state["time"], tuple(state["gaze_held"])
         for name, heat in state["feedback"].items():
             if name not in _TWINS or _TWINS[name] is not CpuHeatmap:
                 continue

@@ -20,7 +20,7 @@ def metrics():
              "# TYPE gazecast_rerenders_total counter",
              "# HELP gazecast_stage_seconds Median duration of a frame stage (last 120 frames).",
              "# TYPE gazecast_stage_seconds gauge",
-             "# HELP gazecast_render_path How the last frame was rendered: 1 for its path (gl or cpu).",
+             "# HELP gazecast_render_path How the last frame was rendered: 1 for its path (gl, cpu or mixed).",
              "# TYPE gazecast_render_path gauge"]
     for name, c in manager().health().items():
         ch = _labels(channel=name)
@@ -29,5 +29,5 @@ def metrics():
         lines += [f"gazecast_stage_seconds{_labels(channel=name, stage=stage)} {ms / 1000:.6f}"
                   for stage, ms in c["stage_ms"].items() if ms is not None]
         lines += [f"gazecast_render_path{_labels(channel=name, path=path)} {int(c['render_path'] == path)}"
-                  for path in ("gl", "cpu") if c["render_path"]]
+                  for path in ("gl", "cpu", "mixed") if c["render_path"]]
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

@@ -149,7 +149,8 @@
       const c = (await (await fetch("/healthz")).json()).channels[gazecast.channel];
       if (!c) return;
       const ms = (k) => (c.stage_ms[k] == null ? "–" : c.stage_ms[k].toFixed(1));
-      const path = c.render_path === "cpu" ? "CPU twin (OpenCV)" : `GL (${c.gl ? c.gl.renderer : "?"})`;
+      const gl = `GL (${c.gl ? c.gl.renderer : "?"})`;
+      const path = { cpu: "CPU twin (OpenCV)", mixed: `CPU twins (OpenCV) and ${gl}` }[c.render_path] || gl;
       pipelineEl.textContent = `${c.fps.toFixed(1)} fps · rendered by ${path} · render ${ms("render")} ms · `
         + `encode ${ms("encode")} ms`;
       pipelineEl.dataset.path = c.render_path || "";

@@ -74,14 +74,15 @@ def test_control_panel_slider_changes_every_panel_and_the_stream(browser, page, 
     other.close()
     assert mean_sharpness(sharp, 0.85, 0.85) > 2 * mean_sharpness(blurred, 0.85, 0.85)
     # the panel says how the channel renders: foveate alone takes the CPU twin on llvmpipe, and an
-    # effect without a twin moves the chain to GL
+    # effect without a twin renders through GL after it
     gl = server.get_json("/healthz")["devices"]["gl"]
-    alone = "cpu" if gl["software"] else "gl"
+    alone, mixed = ("cpu", "mixed") if gl["software"] else ("gl", "gl")
     page.wait_for_function(f"() => document.getElementById('pipeline').dataset.path === '{alone}'", timeout=10000)
     assert ("rendered by CPU twin" if gl["software"] else "rendered by GL") in page.locator("#pipeline").inner_text()
     page.check("fieldset[data-effect=tint] input.enabled")  # a custom effect has no CPU twin
-    page.wait_for_function("() => document.getElementById('pipeline').dataset.path === 'gl'", timeout=10000)
-    assert f"rendered by GL ({gl['renderer']})" in page.locator("#pipeline").inner_text()
+    page.wait_for_function(f"() => document.getElementById('pipeline').dataset.path === '{mixed}'", timeout=10000)
+    assert (f"rendered by CPU twins (OpenCV) and GL ({gl['renderer']})" if gl["software"]
+            else f"rendered by GL ({gl['renderer']})") in page.locator("#pipeline").inner_text()
     page.locator(".preview").screenshot(path=str(tmp_path / "control_pipeline.png"))
     page.uncheck("fieldset[data-effect=tint] input.enabled")  # the server is shared with later tests
     page.wait_for_function(f"() => document.getElementById('pipeline').dataset.path === '{alone}'", timeout=10000)

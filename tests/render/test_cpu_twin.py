@@ -309,32 +309,72 @@ def test_an_empty_chain_returns_the_uploaded_frame():
         cpu.upload(frame[..., :3])
 
 
-def test_the_channel_hands_the_heat_over_when_its_chain_changes_path(ctx, specs, tmp_path):
-    """pipeline.channel._Renderers: the twins render a heatmap; a custom effect moves the chain to GL,
+def test_the_channel_hands_the_heat_over_when_its_chain_changes_path(ctx, specs):
+    """pipeline.channel._Renderers: the twins render a heatmap; an edit of the shader moves it to GL,
     which starts from the twins' heat instead of an empty (or stale) state."""
+    from pipeline.channel import _Renderers
+
+    size = (320, 180)
+    gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
+    stock = specs["heatmap"]
+    edited = stock.__class__(**{**vars(stock), "source": stock.source + "\n// edited\n"})
+    try:
+        gl_comp.load(stock)
+        renderers = _Renderers(gl_comp, cpu)
+        renderers.new_frame(DemoSource(size).read().copy())
+        heat = [(stock, stock.defaults())]
+        for view in _heat_views(40):
+            path, runs = renderers.plan(heat)
+            renderers.upload(runs[0][0])
+            runs[0][0].render(heat, view)
+        assert path == "cpu"
+        warm = cpu.export_state()["feedback"]["heatmap"]
+        assert warm.max() > 0.5 and gl_comp.read_state("heatmap").max() == 0.0  # GL has not rendered yet
+        gl_comp.load(edited)  # a live edit: the state stays with the effect's name
+        path, runs = renderers.plan([(edited, edited.defaults())])
+        assert path == "gl" and runs == [(gl_comp, [(edited, edited.defaults())])]
+        assert np.abs(gl_comp.read_state("heatmap")[..., 0] - warm).max() == 0.0
+        assert gl_comp.gaze_held == cpu.gaze_held and gl_comp._last_time == cpu.last_time
+    finally:
+        gl_comp.release()
+
+
+def test_a_chain_mixing_twinned_and_custom_effects_renders_in_runs(ctx, specs, tmp_path):
+    """foveate (twin), tint (GL only), spotlight (twin): three runs, each the next one's input; the
+    result is the all-GL rendering of the chain (up to the foveate twin's tolerance)."""
     from pipeline.channel import _Renderers
 
     size = (320, 180)
     (tmp_path / "tint.glsl").write_text(TINT)
     tint = parse_effect(tmp_path / "tint.glsl")
     gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
-    heat_spec = specs["heatmap"]
+    reference = Compositor(ctx, size, ROOT / "shaders")
+    effects = [(specs["foveate"], specs["foveate"].defaults()), (tint, {"amount": 0.4}),
+               (specs["spotlight"], specs["spotlight"].defaults())]
     try:
-        gl_comp.load(heat_spec)
-        gl_comp.load(tint)
+        for comp in (gl_comp, reference):
+            for spec in (specs["foveate"], tint, specs["spotlight"]):
+                comp.load(spec)
+        frame = DemoSource(size).read().copy()
         renderers = _Renderers(gl_comp, cpu)
-        renderers.new_frame(DemoSource(size).read().copy())
-        heat = [(heat_spec, heat_spec.defaults())]
-        for view in _heat_views(40):
-            path, comp = renderers.pick(heat)
-            renderers.upload(comp)
-            comp.render(heat, view)
-        assert path == "cpu"
-        warm = cpu.export_state()["feedback"]["heatmap"]
-        assert warm.max() > 0.5 and gl_comp.read_state("heatmap").max() == 0.0  # GL has not rendered yet
-        path, comp = renderers.pick(heat + [(tint, {"amount": 0.0})])
-        assert path == "gl" and comp is gl_comp
-        assert np.abs(gl_comp.read_state("heatmap")[..., 0] - warm).max() == 0.0
-        assert gl_comp.gaze_held == cpu.gaze_held and gl_comp._last_time == cpu.last_time
+        renderers.new_frame(frame)
+        path, runs = renderers.plan(effects)
+        assert path == "mixed" and [(c, [s.name for s, _ in e]) for c, e in runs] == [
+            (cpu, ["foveate"]), (gl_comp, ["tint"]), (cpu, ["spotlight"])]
+        view = View(gaze=(0.3, 0.6))
+        out = None
+        for comp, run in runs:
+            renderers.upload(comp, out)
+            out = comp.render(run, view)
+        reference.upload(frame)
+        want = reference.render(effects, view)
+        assert psnr(out, want) > 38 and psnr(want, frame) < 30
+        out = out.copy()
+        assert renderers._held[id(gl_comp)] is None  # GL holds a run's output, not the source frame
+        renderers.upload(cpu)  # the source frame again: the twins' own runs were handed GL's output
+        untinted = cpu.render([effects[0], effects[2]], view)
+        fovea = (slice(100, 116), slice(88, 104))  # round the gaze, where the spotlight leaves colour alone
+        assert out[fovea][..., 0].mean() > untinted[fovea][..., 0].mean() + 30  # the tint ran, between the twins
     finally:
         gl_comp.release()
+        reference.release()
