@@ -81,6 +81,52 @@ def twin_ms(twins, frame, chain, frames: int, warmup: int) -> float:
     return 1000 * statistics.median(times[warmup:])
 
 
+TINT = """// @effect tint
+#include "common.glsl"
+#if defined FRAGMENT_SHADER
+uniform float amount;  // @param min=0 max=1 default=0.5 | How much red
+void main() { f_color = vec4(mix(src_pixel(), vec3(1, 0, 0), amount), 1.0); }
+#endif
+"""  # the README's custom effect: no CPU twin
+
+
+def mixed_ms(ctx, specs, size, frame, frames: int, warmup: int) -> tuple[float, float]:
+    """Median ms (upload to the last readback) of foveate, a custom effect and spotlight: all through
+    GL, and in runs (the twins, GL, the twins) as the channel renders it on software GL."""
+    import tempfile
+
+    from pipeline.channel import _Renderers
+    from render.effects import parse_effect
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "tint.glsl").write_text(TINT)
+        tint = parse_effect(Path(tmp) / "tint.glsl")
+    chain = [(specs["foveate"], specs["foveate"].defaults()), (tint, {"amount": 0.3}),
+             (specs["spotlight"], specs["spotlight"].defaults())]
+    comp = Compositor(ctx, size, ROOT / "shaders")
+    for spec in (specs["foveate"], tint, specs["spotlight"]):
+        comp.load(spec)
+    renderers = _Renderers(comp, CpuCompositor(size, ROOT / "shaders"))
+    gl_times, mixed_times = [], []
+    for i in range(warmup + frames):
+        view = View(gaze=gaze_at(i), time=i / 30)
+        t0 = time.perf_counter()
+        comp.upload(frame)
+        comp.render(chain, view)
+        t1 = time.perf_counter()
+        renderers.new_frame(frame)
+        _, runs = renderers.plan(chain)
+        out = None
+        for compositor, effects in runs:
+            renderers.upload(compositor, out)
+            out = compositor.render(effects, view)
+        t2 = time.perf_counter()
+        gl_times.append(t1 - t0)
+        mixed_times.append(t2 - t1)
+    comp.release()
+    return 1000 * statistics.median(gl_times[warmup:]), 1000 * statistics.median(mixed_times[warmup:])
+
+
 def bench_size(ctx, specs, size, frames, warmup) -> tuple[list, dict]:
     """Return (rows of the per-effect table, the foveate-vs-OpenCV figures) for one frame size."""
     comp = Compositor(ctx, size, ROOT / "shaders")
@@ -102,8 +148,9 @@ def bench_size(ctx, specs, size, frames, warmup) -> tuple[list, dict]:
     cv_median = 1000 * statistics.median(t for t, _ in cv_times)
     cv_cpu = 1000 * statistics.median(c for _, c in cv_times)
     comp.release()
+    all_gl, mixed = mixed_ms(ctx, specs, size, frame, frames, warmup)
     return rows, {"size": size, "gl": medians["gl"], "cv": cv_median, "ratio": medians["gl"] / cv_median,
-                  "gl_cpu": medians["gl_cpu"], "cv_cpu": cv_cpu}
+                  "gl_cpu": medians["gl_cpu"], "cv_cpu": cv_cpu, "chain_gl": all_gl, "chain_mixed": mixed}
 
 
 def tables(rows, versus) -> str:
@@ -118,6 +165,12 @@ def tables(rows, versus) -> str:
             "| size | GL | OpenCV | GL / OpenCV | GL CPU | OpenCV CPU |", "|---|---:|---:|---:|---:|---:|"]
     out += [f"| {v['size'][0]}x{v['size'][1]} | {v['gl']:.2f} | {v['cv']:.2f} | {v['ratio']:.2f}x "
             f"| {v['gl_cpu']:.2f} | {v['cv_cpu']:.2f} |" for v in versus]
+    out += ["", "A chain with a custom effect (foveate, the README's tint, spotlight), upload to the last "
+            "readback, ms: all through GL, and in runs as the channel renders it on software GL (foveate "
+            "twin, tint on GL, spotlight twin):", "",
+            "| size | all GL | in runs | all GL / in runs |", "|---|---:|---:|---:|"]
+    out += [f"| {v['size'][0]}x{v['size'][1]} | {v['chain_gl']:.2f} | {v['chain_mixed']:.2f} "
+            f"| {v['chain_gl'] / v['chain_mixed']:.2f}x |" for v in versus]
     return "\n".join(out)
 
 
