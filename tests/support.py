@@ -33,8 +33,8 @@ def free_port() -> int:
 class Server:
     """A gazecast process serving on loopback; stop() ends it."""
 
-    def __init__(self, *args: str, log_path: Path, env: dict | None = None):
-        self.port = free_port()
+    def __init__(self, *args: str, log_path: Path, env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")

@@ -15,5 +15,17 @@ const gazecast = (() => {
       });
     });
   }
-  return { channel, socket, request };
+  // Keep an MJPEG <img> streaming: a multipart stream does not reconnect by itself. Reload it when
+  // Socket.IO reconnects (the server restarted, the network came back), when the page becomes visible
+  // again (the server drops a viewer whose connection takes nothing for a minute, as a hidden tab's may
+  // not), and a second after an error.
+  function keepStreaming(img) {
+    const base = img.getAttribute("src").split("?")[0];
+    let reloads = 0, connectedBefore = socket.connected;
+    const reload = () => { img.src = `${base}?reload=${++reloads}`; };
+    socket.on("connect", () => { if (connectedBefore) reload(); connectedBefore = true; });
+    document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") reload(); });
+    img.addEventListener("error", () => setTimeout(reload, 1000));
+  }
+  return { channel, socket, request, keepStreaming };
 })();

@@ -2,6 +2,7 @@
 "use strict";
 (() => {
   const root = document.getElementById("effects");
+  gazecast.keepStreaming(document.getElementById("preview"));
   const message = document.getElementById("message");
   let specs = {}, order = [];
   const dragging = new Set();

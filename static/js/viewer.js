@@ -2,6 +2,7 @@
 "use strict";
 (() => {
   const img = document.getElementById("stream");
+  gazecast.keepStreaming(img);
   const dot = document.getElementById("dot");
   const rttEl = document.getElementById("rtt");
   const fpsEl = document.getElementById("fps");

@@ -86,3 +86,45 @@ def test_control_panel_slider_changes_every_panel_and_the_stream(browser, page, 
     page.locator(".preview").screenshot(path=str(tmp_path / "control_pipeline.png"))
     page.uncheck("fieldset[data-effect=tint] input.enabled")  # the server is shared with later tests
     page.wait_for_function(f"() => document.getElementById('pipeline').dataset.path === '{alone}'", timeout=10000)
+
+
+def test_the_viewer_reconnects_its_stream_when_the_server_comes_back(browser, tmp_path):
+    """A multipart stream does not reconnect by itself: the page reloads it once Socket.IO is back."""
+    from tests.support import Server, free_port
+
+    port = free_port()
+    first = Server("--size", "320x180", port=port, log_path=tmp_path / "first.log")
+    context = browser.new_context(viewport={"width": 900, "height": 700})
+    page = context.new_page()
+    try:
+        page.goto(first.url + "/")
+        wait_for_stream(page)
+        first.stop()
+        page.wait_for_function("document.getElementById('conn').textContent === 'disconnected'", timeout=30000)
+        second = Server("--size", "320x180", port=port, log_path=tmp_path / "second.log")
+        try:
+            deadline = time.monotonic() + 30
+            while second.get_json("/healthz")["channels"]["main"]["viewers"] < 1:
+                assert time.monotonic() < deadline, "the page never came back to the stream"
+                time.sleep(0.5)
+            before = stream_pixels(page)
+            time.sleep(1.5)
+            assert not np.array_equal(before, stream_pixels(page)), "the stream image does not update"
+            assert "reload=" in page.evaluate("document.getElementById('stream').src")
+        finally:
+            second.stop()
+    finally:
+        context.close()
+        first.stop()
+
+
+def test_the_viewer_reloads_its_stream_when_the_tab_is_shown_again(page, server):
+    page.goto(server.url + "/")
+    wait_for_stream(page)
+    assert "reload=" not in page.evaluate("document.getElementById('stream').src")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # the tab is shown (it is visible)
+    page.wait_for_function("document.getElementById('stream').src.includes('reload=1')", timeout=5000)
+    page.wait_for_function("document.getElementById('stream').naturalWidth > 0", timeout=30000)
+    before = stream_pixels(page)
+    time.sleep(1.0)
+    assert not np.array_equal(before, stream_pixels(page)), "the reloaded stream does not update"
