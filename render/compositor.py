@@ -33,7 +33,8 @@ class Compositor:
 
     Besides the common uniforms of shaders/lib/common.glsl, effects get:
     - u_gaze_held: the gaze of the last render without a blink (a blink freezes it);
-    - u_dt: seconds of View.time since the previous render (0 on the first);
+    - u_dt: seconds of View.time since the previous frame (0 on the first; a render that repeats the
+      View.time, a later run of the same frame in a mixed chain, gets the same step);
     - with `// @pyramid N`: the blur pyramid (u_fine, u_coarse, u_mean, u_level; see lib/blend.glsl); the
       finest reduced pass runs the program compiled with BLEND_ONE_TAP, the full-resolution pass with
       BLEND_FINAL too, so effects can keep work out of them (llvmpipe pays for both sides of a branch);
@@ -61,6 +62,7 @@ class Compositor:
         self.out = np.empty((self.size[1], self.size[0], 4), np.uint8)
         self.gaze_held = (0.5, 0.5)
         self._last_time: float | None = None
+        self._dt = 0.0  # the step of the frame being rendered
         self.timings = {"render": 0.0, "readback": 0.0}  # seconds spent in the last render()
 
     def _lib_program(self, name: str, defines=()) -> moderngl.Program:
@@ -179,8 +181,9 @@ class Compositor:
         """Return the uniforms every effect gets, advancing the held gaze and the clock."""
         if not view.blink:
             self.gaze_held = tuple(view.gaze)
-        dt = 0.0 if self._last_time is None else max(0.0, view.time - self._last_time)
+        self._dt = step(self._last_time, self._dt, view.time)
         self._last_time = view.time
+        dt = self._dt
         return {"u_gaze": tuple(view.gaze), "u_gaze_held": self.gaze_held, "u_pupil": float(view.pupil_mm),
                 "u_blink": float(view.blink), "u_time": float(view.time), "u_dt": float(dt),
                 "u_resolution": (float(self.size[0]), float(self.size[1]))}
@@ -241,6 +244,14 @@ class Compositor:
         fbo.read_into(self.out, components=4, alignment=1)
         self.timings = {"render": t1 - t0, "readback": time.perf_counter() - t1}
         return self.out
+
+
+def step(last: float | None, last_step: float, now: float) -> float:
+    """u_dt of a render at View.time `now` after one at `last` whose step was `last_step`: the same time
+    again is the same frame (rendered in runs), so it keeps its step rather than getting 0."""
+    if last is None:
+        return 0.0
+    return last_step if now == last else max(0.0, now - last)
 
 
 def _typed(spec: EffectSpec | None, params: dict) -> dict:

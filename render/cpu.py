@@ -29,6 +29,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .compositor import step
+
 __all__ = ["CpuCompositor", "CpuExposure", "CpuFoveate", "CpuHeatmap", "CpuLens", "CpuScotoma", "CpuSpotlight", "LEVELS",
            "TWIN_SHA256", "twin_digest", "value_noise"]
 
@@ -714,6 +716,7 @@ class CpuCompositor:
         self._checked: dict[str, tuple] = {}  # effect -> (the spec last checked, stock?)
         self.gaze_held = (0.5, 0.5)  # the gaze of the last render without a blink, as the Compositor keeps it
         self.last_time: float | None = None  # View.time of the last render (u_dt is the step from it)
+        self._dt = 0.0  # the step of the frame being rendered
 
     def supports(self, chain: list) -> bool:
         """Whether every (spec, params) of the chain has a CPU twin for the stock shader source."""
@@ -761,8 +764,9 @@ class CpuCompositor:
         t0 = time.perf_counter()
         if not view.blink:
             self.gaze_held = tuple(view.gaze)
-        dt = 0.0 if self.last_time is None else max(0.0, view.time - self.last_time)
+        self._dt = step(self.last_time, self._dt, view.time)
         self.last_time = view.time
+        dt = self._dt
         out = self.frame
         for spec, params in chain:
             if spec.name not in _TWINS:

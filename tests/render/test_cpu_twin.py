@@ -378,3 +378,40 @@ def test_a_chain_mixing_twinned_and_custom_effects_renders_in_runs(ctx, specs, t
     finally:
         gl_comp.release()
         reference.release()
+
+
+def test_heat_builds_up_behind_a_gl_run_as_it_does_all_through_gl(ctx, specs, tmp_path):
+    """foveate (twin), tint (GL), heatmap (twin): the twins render twice per frame, and the heatmap's
+    step is still the frame's, not 0 for the second render of the same frame."""
+    from pipeline.channel import _Renderers
+
+    size = (320, 180)
+    (tmp_path / "tint.glsl").write_text(TINT)
+    tint = parse_effect(tmp_path / "tint.glsl")
+    heat_spec = specs["heatmap"]
+    effects = [(specs["foveate"], specs["foveate"].defaults()), (tint, {"amount": 0.2}),
+               (heat_spec, heat_spec.defaults())]
+    gl_comp, cpu = Compositor(ctx, size, ROOT / "shaders"), CpuCompositor(size, ROOT / "shaders")
+    reference = Compositor(ctx, size, ROOT / "shaders")
+    try:
+        for comp in (gl_comp, reference):
+            for spec in (specs["foveate"], tint, heat_spec):
+                comp.load(spec)
+        frame = DemoSource(size).read().copy()
+        reference.upload(frame)
+        renderers = _Renderers(gl_comp, cpu)
+        renderers.new_frame(frame)
+        for view in _heat_views(45):
+            _, runs = renderers.plan(effects)
+            out = None
+            for comp, run in runs:
+                renderers.upload(comp, out)
+                out = comp.render(run, view)
+            want = reference.render(effects, view)
+        assert [c for c, _ in runs] == [cpu, gl_comp, cpu]
+        heat = reference.read_state("heatmap")[..., 0]
+        assert heat.max() > 0.5 and np.abs(cpu.export_state()["feedback"]["heatmap"] - heat).max() < 1e-3
+        assert psnr(out, want) > 38
+    finally:
+        gl_comp.release()
+        reference.release()
