@@ -234,14 +234,32 @@ class _BoxTwin:
         y0, y1 = max(0, int(gy - reach)), min(h, int(math.ceil(gy + reach)))
         return (x0, x1, y0, y1) if x1 > x0 and y1 > y0 else None
 
+    @staticmethod
+    def _offsets(box, gx: float, gy: float) -> tuple[np.ndarray, np.ndarray]:
+        """The offsets in pixels of the box's pixel centres from the point (gx, gy): (per column, per row)."""
+        x0, x1, y0, y1 = box
+        return (np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - gx),
+                np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - gy))
+
     def _distance(self, out: np.ndarray, box, gx: float, gy: float) -> np.ndarray:
         """Fill out with gaze_distance() of each pixel centre of the box, in frame heights."""
-        x0, x1, y0, y1 = box
         h = np.float32(self.size[1])
-        dx = (np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - gx)) / h
-        dy = (np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - gy)) / h
+        dx, dy = (d / h for d in self._offsets(box, gx, gy))
         np.add((dy * dy)[:, None], (dx * dx)[None, :], out=out)
         return np.sqrt(out, out=out)
+
+
+def _smoothstep(x: np.ndarray, edge0, width: float, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """GLSL smoothstep(edge0, edge0 + width, x) into out (x may be out; tmp: scratch like x). edge0 is a
+    number or an array like x."""
+    np.subtract(x, edge0, out=out)
+    out *= 1.0 / width
+    np.clip(out, 0.0, 1.0, out=out)
+    np.multiply(out, -2.0, out=tmp)
+    tmp += 3.0
+    out *= out
+    out *= tmp
+    return out
 
 
 class CpuSpotlight(_BoxTwin):
@@ -279,14 +297,7 @@ class CpuSpotlight(_BoxTwin):
         x0, x1, y0, y1 = box
         bh, bw = y1 - y0, x1 - x0
         e, w1, w2 = (self._take(n, (bh, bw)) for n in ("e", "w1", "w2"))
-        self._distance(e, box, gx, gy)
-        e -= radius
-        e *= 1.0 / (outer - radius)
-        np.clip(e, 0.0, 1.0, out=e)
-        np.multiply(e, -2.0, out=w1)  # smoothstep: e * e * (3 - 2 e)
-        w1 += 3.0
-        e *= e
-        e *= w1
+        _smoothstep(self._distance(e, box, gx, gy), radius, outer - radius, out=e, tmp=w1)
         luma = self._take("luma", (bh, bw))
         grey, mixed = self._take("grey", (bh, bw, 4)), self._take("mixed", (bh, bw, 4))
         cv2.transform(self._rgb[y0:y1, x0:x1], self._luma_row, dst=luma)
@@ -331,14 +342,8 @@ class CpuLens(_BoxTwin):
         r, w1, w2 = (self._take(n, (bh, bw)) for n in ("r", "w1", "w2"))
         self._distance(r, box, gx, gy)
         lo = radius - soft - 1.0 / h
-        np.subtract(r, lo, out=w2)  # inside = 1 - smoothstep(lo, radius, r)
-        w2 *= 1.0 / (radius - lo)
-        np.clip(w2, 0.0, 1.0, out=w2)
-        np.multiply(w2, -2.0, out=w1)
-        w1 += 3.0
-        w1 *= w2
-        w1 *= w2  # smoothstep
-        np.subtract(1.0, w1, out=w2)  # w2 = inside, w1 = 1 - inside
+        _smoothstep(r, lo, radius - lo, out=w1, tmp=w2)
+        np.subtract(1.0, w1, out=w2)  # w2 = inside = 1 - smoothstep(lo, radius, r), w1 = 1 - inside
         mixed = self._take("mixed", (bh, bw, 4))
         cv2.blendLinear(frame[y0:y1, x0:x1], magnified, w1, w2, dst=mixed)
         width = max(2.0 / h, 0.04 * radius)
@@ -468,11 +473,9 @@ class CpuScotoma(_BoxTwin):
 
     def _islands(self, out: np.ndarray, box, cx: float, cy: float, size: float) -> np.ndarray:
         """Fill out with value_noise(d / max(size, 1e-3) * 3 + 11) over the box."""
-        x0, x1, y0, y1 = box
         h = np.float32(self.size[1])
         k = np.float32(3.0 / max(size, 1e-3))
-        px = (np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - cx)) / h * k + np.float32(11)
-        py = (np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - cy)) / h * k + np.float32(11)
+        px, py = (d / h * k + np.float32(11) for d in self._offsets(box, cx, cy))
         ix, iy = np.floor(px), np.floor(py)
         fx, fy = px - ix, py - iy
         ux, uy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
@@ -536,22 +539,12 @@ class CpuScotoma(_BoxTwin):
         self._distance(r, box, cx, cy)
         if shape == 2:  # irregular: the outline's radius by direction, then the spared islands
             lower, island = self._take("lower", (bh, bw)), self._take("island", (bh, bw))
-            dx = np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - cx)
-            dy = np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - cy)
-            self._outline(lower, dx, dy)  # fbm of the direction
+            self._outline(lower, *self._offsets(box, cx, cy))  # fbm of the direction
             lower *= 0.6 * size
             lower += 0.7 * size - 0.5 * s  # R - s / 2
             self._disc(r, lower, s, out=loss, tmp=w1)
             self._islands(island, box, cx, cy, size)
-            island -= 0.62  # 1 - smoothstep(0.62, 0.68, noise)
-            island *= 1.0 / 0.06
-            np.clip(island, 0.0, 1.0, out=island)
-            np.multiply(island, -2.0, out=w1)
-            w1 += 3.0
-            w1 *= island
-            w1 *= island
-            np.subtract(1.0, w1, out=w1)
-            loss *= w1
+            loss *= self._disc(island, 0.62, 0.06, out=w1, tmp=island)  # 1 - smoothstep(0.62, 0.68, noise)
         else:
             self._disc(r, size - 0.5 * s, s, out=loss, tmp=w1)
         if shape == 1:  # the spared centre
@@ -569,15 +562,8 @@ class CpuScotoma(_BoxTwin):
     def _disc(r: np.ndarray, lower, s: float, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
         """disc(r, R) = 1 - smoothstep(R - s / 2, R + s / 2, r), given lower = R - s / 2 (a number or
         an array like r)."""
-        np.subtract(r, lower, out=out)
-        out *= 1.0 / s
-        np.clip(out, 0.0, 1.0, out=out)
-        np.multiply(out, -2.0, out=tmp)
-        tmp += 3.0
-        tmp *= out
-        tmp *= out
-        np.subtract(1.0, tmp, out=out)
-        return out
+        _smoothstep(r, lower, s, out=out, tmp=tmp)
+        return np.subtract(1.0, out, out=out)
 
 
 class CpuHeatmap:
@@ -603,6 +589,8 @@ class CpuHeatmap:
         self._colour = np.empty(w * h * 4, np.uint8)
         self._ux = (np.arange(sw, dtype=np.float32) + np.float32(0.5)) / np.float32(sw)
         self._uy = (np.arange(sh, dtype=np.float32) + np.float32(0.5)) / np.float32(sh)
+        self._rate = np.empty((sh, sw), np.float32)
+        self._warm = np.empty((sh, sw), bool)
         self._tables: dict = {}
 
     def _table(self, colormap: int, opacity: float):
@@ -622,9 +610,9 @@ class CpuHeatmap:
         k = 0.693147 / float(p["half_life"])
         dx = (self._ux - np.float32(view.gaze[0])) * np.float32(w / h)
         dy = self._uy - np.float32(view.gaze[1])
-        r2 = np.add((dy * dy)[:, None], (dx * dx)[None, :])
-        r2 *= np.float32(-0.5 / float(p["radius"]) ** 2)
-        rate = np.exp(r2, out=r2)
+        rate = np.add((dy * dy)[:, None], (dx * dx)[None, :], out=self._rate)
+        rate *= np.float32(-0.5 / float(p["radius"]) ** 2)
+        np.exp(rate, out=rate)
         rate *= np.float32((1.0 - float(view.blink)) / float(p["dwell"]))
         gain = (1.0 - math.exp(-k * min(dt, 0.5))) / k
         self.state *= np.float32(math.exp(-k * dt))
@@ -637,10 +625,11 @@ class CpuHeatmap:
         w, h = self.size
         sw, sh = self.state_size
         np.copyto(self.out, frame)
-        warm_rows = np.flatnonzero((self.state > 0.02).any(axis=1))
+        warm = np.greater(self.state, np.float32(0.02), out=self._warm)
+        warm_rows = np.flatnonzero(warm.any(axis=1))
         if not len(warm_rows):
             return self.out
-        warm_cols = np.flatnonzero((self.state > 0.02).any(axis=0))
+        warm_cols = np.flatnonzero(warm.any(axis=0))
         # a pixel's heat is a bilinear mix of the texels round it: one texel of margin each way
         x0, x1 = max(0, int((warm_cols[0] - 1) * w / sw)), min(w, int(math.ceil((warm_cols[-1] + 2) * w / sw)))
         y0, y1 = max(0, int((warm_rows[0] - 1) * h / sh)), min(h, int(math.ceil((warm_rows[-1] + 2) * h / sh)))
