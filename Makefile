@@ -37,12 +37,14 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.stamp-run: requirements.txt | $(VENV)/bin/python
+$(VENV)/.stamp-run: requirements.txt requirements-nodeps.txt | $(VENV)/bin/python
 	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -r requirements-nodeps.txt
 	touch $@
 
-$(VENV)/.stamp-test: requirements.txt requirements-test.txt | $(VENV)/bin/python
+$(VENV)/.stamp-test: requirements.txt requirements-nodeps.txt requirements-test.txt | $(VENV)/bin/python
 	$(BIN)/pip install -q -r requirements-test.txt
+	$(BIN)/pip install -q --no-deps -r requirements-nodeps.txt
 	touch $@ $(VENV)/.stamp-run
 
 node_modules/.stamp: package.json package-lock.json

@@ -23,61 +23,69 @@ def target_layout(n: int = 9, margin: float = 0.1) -> list[tuple[float, float]]:
     raise ValueError(f"layout must have 5, 9 or 13 targets, not {n}")
 
 
-def features(yaw: float, pitch: float, head=None, degree: int = 2, use_head: bool = True) -> list[float]:
-    """Return regression features: polynomial in yaw/pitch, plus head position (cx, cy, size)."""
-    f = [yaw, pitch]
-    if degree >= 2:
-        f += [yaw * yaw, pitch * pitch, yaw * pitch]
-    if use_head:
-        f += list(head) if head is not None else [0.5, 0.5, 0.3]
-    return f
+VALIDATION_TARGETS = ((0.3, 0.3), (0.7, 0.3), (0.5, 0.5), (0.3, 0.7), (0.7, 0.7))  # shown after a fit
+
+
+def features(x0: float, y0: float, degree: int) -> list[float]:
+    """Return the regression features of an uncalibrated screen point: 1, u, v (and u², v², uv)."""
+    u, v = x0 - 0.5, y0 - 0.5
+    return [1.0, u, v] + ([u * u, v * v, u * v] if degree >= 2 else [])
+
+
+RIDGE = {1: [1e-4, 0.02, 0.02], 2: [1e-4, 0.02, 0.02, 0.2, 0.2, 0.2]}  # per sample, by feature
+MAX_COEF = 50.0  # a correction larger than this is no calibration
 
 
 @dataclass
 class Calibration:
-    """A fitted map from CNN outputs (and head position) to screen x, y."""
+    """A per-user correction of the default screen point: (x, y) = (x0, y0) + features(x0, y0) @ coef.
+
+    The default point comes from the gaze ray and the head position (gaze.geometry.Screen), so head
+    movement is handled by geometry; the calibration removes what differs between people and set-ups
+    (the angle between the eye's optical and visual axes, the camera's place and field of view)."""
 
     degree: int
-    use_head: bool
-    mean: list
-    std: list
-    coef: list  # (n_features + 1) x 2, intercept last
+    coef: list  # len(features) x 2
 
     @classmethod
-    def fit(cls, rows: list, targets: list, alpha: float = 1.0, degree: int | None = None,
-            use_head: bool = True) -> "Calibration":
-        """Fit ridge regression from rows of (yaw, pitch, head) to (x, y) targets."""
+    def fit(cls, points: list, targets: list, degree: int | None = None, ridge: float = 1.0) -> "Calibration":
+        """Fit the correction from uncalibrated points (x0, y0) to the targets they looked at."""
         if degree is None:
             degree = 2 if len({tuple(t) for t in targets}) >= 9 else 1
-        X = np.array([features(y, p, h, degree, use_head) for y, p, h in rows], float)
-        floor = np.array([1.0] * (X.shape[1] - 3 * use_head) + [0.05] * (3 * use_head))
-        mean, std = X.mean(0), np.maximum(X.std(0), floor)  # floors: 1 degree, 5% of the frame
-        Z = np.hstack([(X - mean) / std, np.ones((len(X), 1))])
-        reg = alpha * np.eye(Z.shape[1])
-        reg[-1, -1] = 0.0  # do not shrink the intercept
-        coef = np.linalg.solve(Z.T @ Z + reg, Z.T @ np.asarray(targets, float))
-        return cls(degree, use_head, mean.tolist(), std.tolist(), coef.tolist())
+        P, T = np.asarray(points, float), np.asarray(targets, float)
+        Z = np.array([features(x, y, degree) for x, y in P])
+        A = ridge * len(P) * np.diag(RIDGE[degree])
+        coef = np.linalg.solve(Z.T @ Z + A, Z.T @ (T - P))
+        return cls(degree, coef.tolist())
 
-    def map(self, yaw: float, pitch: float, head=None) -> tuple[float, float]:
-        """Return the screen point (x, y) for one estimate."""
-        z = (np.array(features(yaw, pitch, head, self.degree, self.use_head)) - self.mean) / self.std
-        x, y = np.append(z, 1.0) @ np.asarray(self.coef)
-        return float(x), float(y)
+    def map(self, x0: float, y0: float) -> tuple[float, float]:
+        """Return the calibrated screen point of an uncalibrated one."""
+        dx, dy = np.asarray(features(x0, y0, self.degree)) @ np.asarray(self.coef)
+        return float(x0 + dx), float(y0 + dy)
 
     def to_dict(self) -> dict:
         """Return a JSON-serialisable dict for storage."""
-        return {"degree": self.degree, "use_head": self.use_head, "mean": self.mean,
-                "std": self.std, "coef": self.coef}
+        return {"version": 2, "degree": self.degree, "coef": self.coef}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Calibration":
-        """Rebuild a Calibration from `to_dict` output."""
-        return cls(int(d["degree"]), bool(d["use_head"]), list(d["mean"]), list(d["std"]),
-                   [list(r) for r in d["coef"]])
+        """Rebuild a Calibration from `to_dict` output; ValueError if it is not one."""
+        if not isinstance(d, dict) or d.get("version") != 2:
+            raise ValueError("not a version 2 calibration (calibrate again)")
+        degree = d.get("degree")
+        if degree not in (1, 2) or isinstance(degree, bool):
+            raise ValueError("degree must be 1 or 2")
+        coef = np.asarray(d.get("coef"), dtype=object)
+        if coef.shape != (len(features(0, 0, degree)), 2):
+            raise ValueError(f"coef must be {len(features(0, 0, degree))} x 2")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= MAX_COEF
+                   for v in coef.ravel()):
+            raise ValueError(f"coef must be finite numbers within +-{MAX_COEF}")
+        return cls(int(degree), coef.astype(float).tolist())
 
 
 class CalibrationCollector:
-    """Gather CNN samples per calibration target, skipping settling time and blinks."""
+    """Gather uncalibrated screen points per calibration target, skipping settling time and blinks."""
 
     def __init__(self, settle: float = 0.3, blink_openness: float = 0.2):
         self.settle, self.blink_openness = settle, blink_openness
@@ -93,25 +101,37 @@ class CalibrationCollector:
 
     def add(self, s: GazeSample) -> bool:
         """Add one sample for the current target; return whether it was kept."""
-        if self.target is None or s.yaw is None or s.pitch is None or s.t < self.onset + self.settle:
+        screen = s.extra.get("screen")
+        if self.target is None or screen is None or s.t < self.onset + self.settle:
             return False
         if s.blink or (s.openness is not None and s.openness < self.blink_openness):
             return False
-        self.rows.append((s.yaw, s.pitch, s.extra.get("head")))
+        self.rows.append(tuple(screen))
         self.targets.append(self.target)
         self.per_target[self.target] = self.per_target.get(self.target, 0) + 1
         return True
 
-    def fit(self, alpha: float = 1.0, use_head: bool = True) -> Calibration:
-        """Fit a Calibration on everything collected."""
+    def fit(self, ridge: float = 1.0) -> Calibration:
+        """Fit a Calibration on everything collected (the median point per target, robust to outliers)."""
         if len(self.per_target) < 3:
             raise ValueError(f"need samples for at least 3 targets, have {len(self.per_target)}")
-        return Calibration.fit(self.rows, self.targets, alpha=alpha, use_head=use_head)
+        by_target: dict = {}
+        for row, target in zip(self.rows, self.targets):
+            by_target.setdefault(target, []).append(row)
+        targets = list(by_target)
+        points = [tuple(np.median(np.asarray(by_target[t]), 0)) for t in targets]
+        return Calibration.fit(points, targets, ridge=ridge)
+
+
+GOOD_DEG, FAIR_DEG = 2.0, 3.5  # validation accuracy that a report calls good, fair (worse: poor)
 
 
 def validate(points: dict, screen_px=(1920, 1080), screen_cm_w: float = 53.0,
-             distance_cm: float = 60.0) -> dict:
-    """Score gaze points {target (x, y): [(x, y), ...]}: accuracy and RMS sample-to-sample precision."""
+             distance_cm: float = 60.0, expected: int | None = None) -> dict:
+    """Score gaze points {target (x, y): [(x, y), ...]}: accuracy, RMS sample-to-sample precision, a verdict.
+
+    Accuracy is the distance from each target to the median of its points (robust to the first moments
+    of a saccade and to blinks the filter let through), averaged over the targets."""
     sx, sy = screen_px
     cm_per_px = screen_cm_w / sx
 
@@ -121,10 +141,25 @@ def validate(points: dict, screen_px=(1920, 1080), screen_cm_w: float = 53.0,
     acc, s2s = [], []
     for (tx, ty), pts in points.items():
         p = np.asarray(pts, float) * (sx, sy)
-        acc.append(float(np.hypot(*(p.mean(0) - (tx * sx, ty * sy)))))
+        acc.append(float(np.hypot(*(np.median(p, 0) - (tx * sx, ty * sy)))))
         if len(p) > 1:
             s2s += list(np.sum(np.diff(p, axis=0) ** 2, 1))
     rms = math.sqrt(float(np.mean(s2s))) if s2s else 0.0
     mean_acc = float(np.mean(acc)) if acc else float("nan")
-    return {"accuracy_px": mean_acc, "accuracy_deg": deg(mean_acc),
-            "precision_rms_px": rms, "precision_rms_deg": deg(rms), "n_targets": len(acc)}
+    report = {"accuracy_px": mean_acc, "accuracy_deg": deg(mean_acc),
+              "precision_rms_px": rms, "precision_rms_deg": deg(rms), "n_targets": len(acc)}
+    return {**report, **verdict(report, expected)}
+
+
+def verdict(report: dict, expected: int | None = None) -> dict:
+    """Say whether a validation is good, fair or poor, and what to do about it."""
+    missing = expected is not None and report["n_targets"] < expected
+    acc = report["accuracy_deg"]
+    if missing or not acc <= FAIR_DEG:
+        why = (f"only {report['n_targets']} of {expected} validation targets got gaze samples"
+               if missing else f"the gaze missed the validation targets by {acc:.1f} degrees on average")
+        return {"quality": "poor", "advice": f"{why}. Keep your face lit and in the camera's view, sit still, "
+                                            "and look at each dot until it moves; then calibrate again."}
+    if acc > GOOD_DEG:
+        return {"quality": "fair", "advice": "calibrating again with 9 or 13 targets may improve it."}
+    return {"quality": "good", "advice": ""}

@@ -4,9 +4,10 @@ from __future__ import annotations
 import threading  # green under eventlet: serialises one viewer's frames without blocking others
 from dataclasses import asdict, replace
 
-from gaze.calibration import Calibration, CalibrationCollector, target_layout, validate
+from gaze.calibration import VALIDATION_TARGETS, Calibration, CalibrationCollector, target_layout, validate
 from gaze.estimator import GazeEstimator
 from gaze.filters import GazeFilter
+from gaze.geometry import DEFAULT_SCREEN, Screen
 
 from render.effects import ParamError, ParamSpec
 
@@ -49,6 +50,11 @@ class Tracker:
         self.validation: dict | None = None  # target -> calibrated points while validating
         self.target: tuple | None = None
         self.onset = 0.0
+        self.expected = 9
+
+    def close(self) -> None:
+        """Release the estimator's landmark graph (its threads and buffers)."""
+        self.estimator.close()
 
     def set_filter(self, params: dict) -> None:
         """Apply the channel's gaze filter parameters (cheap: attributes of the running filter)."""
@@ -90,9 +96,18 @@ class Tracker:
 
     def _cal_start(self, payload) -> dict:
         n = payload.get("points", 9)
-        if n not in (5, 9, 13):
+        if n not in (5, 9, 13) or isinstance(n, bool):
             raise RequestError("out_of_range", "points must be 5, 9 or 13")
+        screen = payload.get("screen_mm")
+        if screen is not None:
+            if not isinstance(screen, list) or len(screen) != 2:
+                raise RequestError("bad_type", "'screen_mm' must be [width, height]")
+            w, h = (number({"screen_mm": v}, "screen_mm") for v in screen)
+            if not (100 <= w <= 5000 and 50 <= h <= 5000):
+                raise RequestError("out_of_range", "screen_mm must be 100-5000 wide and 50-5000 high")
+            self.estimator.screen = Screen(w, h)
         self.collector, self.validation, self.target = CalibrationCollector(), None, None
+        self.expected = n
         return {"targets": [list(p) for p in target_layout(n)]}
 
     def _cal_target(self, payload) -> None:
@@ -105,13 +120,15 @@ class Tracker:
         if self.collector is None:
             raise RequestError("bad_request", "start a calibration first")
         try:
-            self.estimator.calibration = self.collector.fit()
+            cal = self.collector.fit()
         except ValueError as exc:
             raise RequestError("calibration_failed", str(exc)) from None
+        screen = self.estimator.screen
+        self.estimator.calibration = cal
         counts = {f"{x:.2f},{y:.2f}": n for (x, y), n in self.collector.per_target.items()}
         self.collector, self.validation, self.target = None, {}, None
-        return {"calibration": self.estimator.calibration.to_dict(), "samples": counts,
-                "validation_targets": [[0.3, 0.3], [0.7, 0.3], [0.5, 0.5], [0.3, 0.7], [0.7, 0.7]]}
+        return {"calibration": {**cal.to_dict(), "screen_mm": [screen.width_mm, screen.height_mm]},
+                "samples": counts, "validation_targets": [list(p) for p in VALIDATION_TARGETS]}
 
     def _cal_validate(self, payload) -> dict:
         if not self.validation:
@@ -123,19 +140,27 @@ class Tracker:
         cm, distance = number(payload, "screen_cm", 53.0), number(payload, "distance_cm", 60.0)
         if min(*size, cm, distance) <= 0:
             raise RequestError("out_of_range", "screen size and viewing distance must be positive")
-        report = validate(self.validation, screen_px=size, screen_cm_w=cm, distance_cm=distance)
+        report = validate(self.validation, screen_px=size, screen_cm_w=cm, distance_cm=distance,
+                          expected=len(VALIDATION_TARGETS))
         self.validation, self.target = None, None
         return {"report": report}
 
     def _cal_load(self, payload) -> dict:
+        data = payload.get("calibration")
         try:
-            self.estimator.calibration = Calibration.from_dict(payload["calibration"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RequestError("bad_request", f"not a calibration: {exc}") from None
+            cal = Calibration.from_dict(data)
+            screen = data.get("screen_mm", [DEFAULT_SCREEN.width_mm, DEFAULT_SCREEN.height_mm])
+            w, h = (number({"screen_mm": v}, "screen_mm") for v in screen)
+        except (RequestError, TypeError, ValueError) as exc:
+            raise RequestError("bad_calibration", f"not a calibration: {exc}") from None
+        if not (100 <= w <= 5000 and 50 <= h <= 5000):
+            raise RequestError("bad_calibration", "not a calibration: screen_mm out of range")
+        self.estimator.calibration, self.estimator.screen = cal, Screen(w, h)
         return {}
 
     def _cal_clear(self, payload) -> None:
         self.estimator.calibration = self.collector = self.validation = None
+        self.estimator.screen = DEFAULT_SCREEN
 
 
 def to_view(sample, view):
@@ -181,5 +206,7 @@ class TrackerPool:
         return tracker
 
     def drop(self, key: str) -> None:
-        """Forget a connection's tracker."""
-        self.trackers.pop(key, None)
+        """Forget a connection's tracker and release its resources."""
+        tracker = self.trackers.pop(key, None)
+        if tracker is not None:
+            tracker.close()

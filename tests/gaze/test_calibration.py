@@ -1,4 +1,4 @@
-"""Calibration fits known mappings, collects samples properly and validates."""
+"""Calibration corrects the default screen point, collects samples properly, validates and checks input."""
 import json
 import math
 
@@ -9,61 +9,65 @@ from gaze.calibration import Calibration, CalibrationCollector, target_layout, v
 from gaze.sample import GazeSample
 
 
-def _rows(targets, fn, rng, head=(0.5, 0.5, 0.3), noise=0.0):
-    rows, tg = [], []
-    for tx, ty in targets:
-        for _ in range(10):
-            yaw, pitch = fn(tx, ty)
-            rows.append((yaw + rng.normal(0, noise), pitch + rng.normal(0, noise), head))
-            tg.append((tx, ty))
-    return rows, tg
-
-
 def test_layouts():
     assert [len(target_layout(n)) for n in (5, 9, 13)] == [5, 9, 13]
     with pytest.raises(ValueError):
         target_layout(7)
 
 
-def test_recovers_affine_mapping():
-    rng = np.random.default_rng(0)
-    fn = lambda x, y: (30 * x - 12 + 4 * y, -20 * y + 8)  # noqa: E731
-    rows, tg = _rows(target_layout(9), fn, rng, noise=0.05)
-    cal = Calibration.fit(rows, tg, alpha=1e-3, degree=1)
-    for x, y in [(0.25, 0.7), (0.6, 0.2)]:
-        mx, my = cal.map(*fn(x, y), (0.5, 0.5, 0.3))
-        assert abs(mx - x) < 0.01 and abs(my - y) < 0.01
+def _distorted(x, y):
+    """A default mapping that is off the way a new user's is: offset, wrong scale, a little curve."""
+    return 0.06 + 0.8 * x + 0.05 * (x - 0.5) ** 2, -0.04 + 1.15 * y - 0.1 * (x - 0.5) * (y - 0.5)
 
 
-def test_recovers_quadratic_mapping():
-    rng = np.random.default_rng(1)
-    fn = lambda x, y: (25 * x + 6 * x * x - 12, -18 * y - 4 * x * y + 9)  # noqa: E731
-    rows, tg = _rows(target_layout(13), fn, rng)
-    cal = Calibration.fit(rows, tg, alpha=1e-6)
-    assert cal.degree == 2
-    worst = max(math.dist(cal.map(*fn(x, y), (0.5, 0.5, 0.3)), (x, y)) for x, y in [(0.3, 0.4), (0.8, 0.8)])
-    assert worst < 0.02
+def _inverse_points(targets):
+    return [_distorted(x, y) for x, y in targets]
 
 
-def test_collector_drops_settling_and_blinks():
+@pytest.mark.parametrize("n, tol", [(5, 0.02), (9, 0.015)])
+def test_recovers_a_users_offset_and_scale(n, tol):
+    targets = target_layout(n)
+    cal = Calibration.fit(_inverse_points(targets), targets)
+    assert cal.degree == (2 if n >= 9 else 1)
+    for x, y in [(0.25, 0.7), (0.6, 0.2), (0.5, 0.5)]:
+        assert math.dist(cal.map(*_distorted(x, y)), (x, y)) < tol
+
+
+def test_few_targets_stay_close_to_the_default():
+    cal = Calibration.fit([(0.5, 0.5), (0.52, 0.5), (0.5, 0.52)], [(0.45, 0.5), (0.47, 0.5), (0.45, 0.52)])
+    assert cal.map(0.9, 0.9) == pytest.approx((0.85, 0.9), abs=0.03)  # an offset, not a wild extrapolation
+
+
+def test_collector_uses_the_uncalibrated_point_and_drops_settling_and_blinks():
     col = CalibrationCollector(settle=0.3)
     col.start_target(0.1, 0.1, t=10.0)
-    kept = [col.add(GazeSample(t=10.0 + k * 0.1, x=0, y=0, source="cnn", yaw=1.0, pitch=2.0, openness=1.0))
-            for k in range(8)]
+    s = lambda t, **kw: GazeSample(t=t, x=0.9, y=0.9, source="cnn", openness=1.0, extra={"screen": [0.2, 0.15]}, **kw)
+    kept = [col.add(s(10.0 + k * 0.1)) for k in range(8)]
     assert kept == [False, False, False, True, True, True, True, True]
-    assert not col.add(GazeSample(t=11, x=0, y=0, source="cnn", yaw=1, pitch=2, openness=0.05))
-    assert not col.add(GazeSample(t=11, x=0, y=0, source="cnn", yaw=1, pitch=2, blink=True))
-    assert col.per_target == {(0.1, 0.1): 5}
+    assert not col.add(s(11, blink=True))
+    assert not col.add(GazeSample(t=11, x=0, y=0, source="cnn", openness=0.05, extra={"screen": [0.1, 0.1]}))
+    assert col.per_target == {(0.1, 0.1): 5} and col.rows[0] == (0.2, 0.15)
     with pytest.raises(ValueError):
         col.fit()
 
 
 def test_round_trip_through_json():
-    rng = np.random.default_rng(2)
-    rows, tg = _rows(target_layout(5), lambda x, y: (40 * x - 20, 25 * y - 12), rng, noise=0.1)
-    cal = Calibration.fit(rows, tg)
+    targets = target_layout(9)
+    cal = Calibration.fit(_inverse_points(targets), targets)
     back = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
-    assert back.map(3.0, -2.0, (0.4, 0.5, 0.3)) == pytest.approx(cal.map(3.0, -2.0, (0.4, 0.5, 0.3)))
+    assert back.map(0.3, 0.8) == pytest.approx(cal.map(0.3, 0.8))
+
+
+@pytest.mark.parametrize("bad", [
+    None, [], {"version": 1, "degree": 1, "coef": [[0, 0]] * 3},
+    {"version": 2, "degree": 3, "coef": [[0, 0]] * 3}, {"version": 2, "degree": True, "coef": [[0, 0]] * 3},
+    {"version": 2, "degree": 1, "coef": [[0, 0]] * 6}, {"version": 2, "degree": 2, "coef": [[0, 0, 0]] * 6},
+    {"version": 2, "degree": 1, "coef": [[0, "x"]] * 3}, {"version": 2, "degree": 1, "coef": [[0, float("nan")]] * 3},
+    {"version": 2, "degree": 1, "coef": [[0, 1e9]] * 3}, {"version": 2, "degree": 1},
+])
+def test_a_malformed_calibration_is_refused(bad):
+    with pytest.raises(ValueError):
+        Calibration.from_dict(bad)
 
 
 def test_validate_accuracy_and_precision():

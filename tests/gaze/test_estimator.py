@@ -1,5 +1,8 @@
-"""GazeEstimator end to end on rendered webcam frames and JPEG bytes."""
-from dataclasses import replace
+"""GazeEstimator end to end on webcam frames of a photograph it never trained on, its eyes repainted.
+
+Signs and sizes are checked without calibration: a flipped pitch or yaw, a dropped de-normalisation
+or a default mapping that points the wrong way fails here.
+"""
 from pathlib import Path
 
 import cv2
@@ -9,76 +12,98 @@ import torch
 
 from gaze.calibration import Calibration
 from gaze.estimator import GazeEstimator, decode_jpeg
-from gaze.synth import default_face, render_face
+from gaze.geometry import DEFAULT_SCREEN, angles_to_vector
+from gaze.synth.pairs import person_ray
+from gaze.synth.photos import Placement, composite_frame, find_face, place
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "gaze_cnn.pt"
 
 
 @pytest.fixture(scope="module")
 def est():
-    return GazeEstimator(str(WEIGHTS), device=torch.device("cpu"))
+    e = GazeEstimator(str(WEIGHTS), device=torch.device("cpu"), tracking=False)
+    yield e
+    e.close()
 
 
-def _face(yaw=0.0, pitch=0.0, pupil=4.0, openness=1.0):
-    f = default_face(seed=2)
-    return render_face(replace(f, eye=replace(f.eye, yaw=yaw, pitch=pitch, pupil_mm=pupil, openness=openness)))
+@pytest.fixture(scope="module")
+def face():
+    return find_face(place("astronaut", Placement(ipd_px=95)))
+
+
+def frame(face, gazes, openness=1.0, pupil_mm=4.0, seed=0):
+    """The photograph with both eyes looking along `gazes` (one per eye, camera frame)."""
+    rng = np.random.default_rng(seed)
+    person = {**person_ray(np.random.default_rng(3)), "iris_r": 5.85}
+    return composite_frame(face, gazes, pupil_mm / 11.7, (openness, openness), person, rng)
+
+
+def looking(face, yaw, pitch, **kw):
+    g = angles_to_vector(yaw, pitch)
+    return frame(face, [g, g], **kw)
 
 
 def test_no_face_gives_none_and_reason(est):
     assert est.estimate(np.full((480, 640, 3), 200, np.uint8), t=1.0) is None
     assert est.last_reason == "no_face"
-    assert set(est.timings) >= {"decode", "detect", "crop", "cnn", "filter", "total"}
+    assert est.estimate(np.zeros((20, 20, 3), np.uint8)) is None and est.last_reason == "bad_frame"
+    with pytest.raises(ValueError):
+        decode_jpeg(b"\xff\xd8 not a jpeg")
 
 
-def test_estimates_gaze_direction_and_pupil(est):
-    est.locator.reset()
-    right = est.estimate(_face(yaw=15), t=1.0)
-    left = est.estimate(_face(yaw=-15), t=2.0)
-    big = est.estimate(_face(pupil=7.0), t=3.0)
-    small = est.estimate(_face(pupil=2.5), t=4.0)
-    assert est.last_reason is None and right.source == "cnn" and right.t == 1.0
-    assert right.yaw - left.yaw > 15 and right.x > left.x
-    assert big.pupil_mm - small.pupil_mm > 2.5
-    closed = est.estimate(_face(openness=0.0), t=5.0)
-    assert closed.blink and not right.blink
-    assert right.face is not None and 0.0 <= right.x <= 1.0 and "head" in right.extra
-    assert est.device.type == "cpu"
+@pytest.mark.parametrize("yaw, pitch", [(-20, 0), (20, 0), (0, 12), (0, -15), (15, -10)])
+def test_gaze_angles_without_calibration(est, face, yaw, pitch):
+    s = est.estimate(looking(face, yaw, pitch), t=2.0)
+    assert s is not None and s.source == "cnn" and s.t == 2.0
+    assert s.yaw == pytest.approx(yaw, abs=7) and s.pitch == pytest.approx(pitch, abs=7)
 
 
-def test_calibration_is_applied(est):
-    est.locator.reset()
-    cal = Calibration(degree=1, use_head=False, mean=[0.0, 0.0], std=[1.0, 1.0],
-                      coef=[[0.0, 0.0], [0.0, 0.0], [0.25, 0.75]])
-    est.calibration = cal
+def test_signs_of_yaw_and_pitch(est, face):
+    right, left = est.estimate(looking(face, 20, -5)), est.estimate(looking(face, -20, -5))
+    up, down = est.estimate(looking(face, 0, 10)), est.estimate(looking(face, 0, -20))
+    assert right.yaw - left.yaw > 25 and right.x > left.x + 0.2  # the subject's right is the screen's right
+    assert up.pitch - down.pitch > 18 and up.y < down.y - 0.2  # up is up on the screen
+
+
+def test_the_uncalibrated_default_points_at_the_screen(est, face):
+    eyes = face.pose.eye_centres()
+    for x, y in [(0.2, 0.3), (0.8, 0.3), (0.5, 0.8)]:
+        s = est.estimate(frame(face, [DEFAULT_SCREEN.gaze_to(e, x, y) for e in eyes]))
+        assert s.extra["screen"] == pytest.approx([x, y], abs=0.15)
+        assert (s.x, s.y) == pytest.approx((x, y), abs=0.15)
+
+
+def test_pupil_size_in_millimetres(est, face):
+    small = est.estimate(looking(face, 0, -5, pupil_mm=3.0)).pupil_mm
+    large = est.estimate(looking(face, 0, -5, pupil_mm=6.5)).pupil_mm
+    assert small == pytest.approx(3.0, abs=0.8) and large == pytest.approx(6.5, abs=0.8)
+    assert large - small > 2.5
+
+
+def test_blinks_on_closed_eyes_and_none_on_open_ones(est, face):
+    closed = [est.estimate(looking(face, 0, -5, openness=0.0, seed=k)) for k in range(4)]
+    opened = [est.estimate(looking(face, yaw, pitch, seed=k)) for k, (yaw, pitch) in
+              enumerate([(0, 0), (15, -10), (-15, -15), (0, 10), (20, 5), (-10, -20)])]
+    assert all(s is not None and s.blink and s.openness < 0.2 for s in closed)
+    assert not any(s.blink for s in opened) and min(s.openness for s in opened) > 0.5
+
+
+def test_calibration_is_applied_on_top_of_the_default(est, face):
+    img = looking(face, 5, -15)
+    plain = est.estimate(img)
+    est.calibration = Calibration(degree=1, coef=[[0.1, -0.05], [0.0, 0.0], [0.0, 0.0]])
     try:
-        s = est.estimate(_face(yaw=10), t=1.0)
+        shifted = est.estimate(img)
     finally:
         est.calibration = None
-    assert (s.x, s.y) == (0.25, 0.75)
+    assert shifted.extra["screen"] == plain.extra["screen"]
+    assert (shifted.x - plain.x, shifted.y - plain.y) == pytest.approx((0.1, -0.05), abs=1e-6)
 
 
-def test_jpeg_bytes(est):
-    est.locator.reset()
-    data = cv2.imencode(".jpg", _face(), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
-    s = est.estimate_jpeg(data, t=7.0)
-    assert s is not None and s.t == 7.0 and est.timings["decode"] > 0
-    assert decode_jpeg(data).shape == (480, 640, 3)
-
-
-@pytest.mark.parametrize("data", [b"", b"not a jpeg at all", b"\xff\xd8\xff\xe0" + b"\x00" * 50, "text"])
-def test_malformed_jpeg_raises_value_error(est, data):
-    with pytest.raises(ValueError, match="malformed JPEG"):
-        est.estimate_jpeg(data)
-
-
-def test_filter_runs_inside_the_estimator():
-    from gaze.filters import GazeFilter
-
-    est = GazeEstimator(str(WEIGHTS), gaze_filter=GazeFilter())
-    events = []
-    for i in range(6):
-        s = est.estimate(_face(yaw=5.0, openness=0.0 if i == 4 else 1.0), t=i / 15)
-        events += est.events
-    assert s is not None and est.timings["filter"] > 0
-    kinds = [e["type"] for e in events]
-    assert "fixation_start" in kinds and "blink_start" in kinds and kinds.count("blink_end") == 1
+def test_jpeg_path_timings_and_extras(est, face):
+    data = cv2.imencode(".jpg", looking(face, 0, -5), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+    s = est.estimate_jpeg(data, t=3.0)
+    assert set(est.timings) >= {"decode", "landmarks", "normalise", "cnn", "filter", "total"}
+    assert est.timings["decode"] > 0 and est.timings["total"] >= est.timings["landmarks"]
+    assert {"screen", "eye_mm", "head_pose", "geometric", "eyes"} <= set(s.extra)
+    assert 300 < s.extra["eye_mm"][2] < 900 and s.face is not None
