@@ -38,6 +38,8 @@ class EyeParams:
     dy: float = 0.0
     lash: float = 1.0  # eyelash strength
     vignette: float = 1.0  # darkening towards the patch edge (0 when pasted into a face)
+    squash: float = 1.0  # horizontal foreshortening of a turned head (1 = frontal)
+    lid_pitch: float | None = None  # the eye's elevation in the head, which the lids follow (None: pitch)
 
 
 def gaze_vector(yaw: float, pitch: float) -> np.ndarray:
@@ -48,7 +50,7 @@ def gaze_vector(yaw: float, pitch: float) -> np.ndarray:
 
 def _grid(h: int, w: int, px_per_mm: float, p: EyeParams, ss: int):
     """Return mm coordinates of every (supersampled) pixel, rotated by head roll."""
-    xs = ((np.arange(w * ss, dtype=np.float32) + 0.5) / ss - w / 2) / px_per_mm - p.dx
+    xs = ((np.arange(w * ss, dtype=np.float32) + 0.5) / ss - w / 2) / (px_per_mm * p.squash) - p.dx
     ys = ((np.arange(h * ss, dtype=np.float32) + 0.5) / ss - h / 2) / px_per_mm - p.dy
     x, y = np.meshgrid(xs, ys)
     c, s = math.cos(math.radians(p.roll)), math.sin(math.radians(p.roll))
@@ -59,8 +61,9 @@ def _lids(x: np.ndarray, p: EyeParams):
     """Return the upper and lower lid y (mm) above each x; the lids follow pitch."""
     u = np.clip(x / EYE_HALF_W, -1, 1)
     shape = np.clip(1 - u ** 2, 0, None) ** 0.75 * (1 + 0.12 * u)
-    lower = (3.6 - 0.04 * p.pitch) * shape + 0.6
-    upper_open = (5.6 + 0.11 * p.pitch) * shape * (1 + 0.1 * u) - 0.4
+    pitch = p.pitch if p.lid_pitch is None else p.lid_pitch
+    lower = (3.6 - 0.04 * pitch) * shape + 0.6
+    upper_open = (5.6 + 0.11 * pitch) * shape * (1 + 0.1 * u) - 0.4
     upper = lower - p.openness * (lower + upper_open)
     return upper, lower
 
@@ -117,7 +120,7 @@ def _glints(img, p: EyeParams, g, px_per_mm, w, h, ss, rng):
         if not up[0] + 0.5 < gy < lo[0] - 0.5:
             continue  # hidden by a lid
         c, s = math.cos(math.radians(p.roll)), math.sin(math.radians(p.roll))
-        px = (c * gx - s * gy + p.dx) * px_per_mm + w / 2
+        px = (c * gx - s * gy + p.dx) * px_per_mm * p.squash + w / 2
         py = (s * gx + c * gy + p.dy) * px_per_mm + h / 2
         rad = max(1, int(ss * px_per_mm * rng.uniform(0.35, 0.6)))
         cv2.circle(img, (int(px * ss), int(py * ss)), rad, (250, 250, 250), -1, cv2.LINE_AA)
@@ -136,7 +139,7 @@ def _lashes(img, x, y_up, p: EyeParams, px_per_mm, w, h, ss, rng):
         ang = (-math.pi / 2 - 0.6 * xm / EYE_HALF_W) * (1 - 2 * down) + rng.normal(0, 0.15)
         pts = []
         for qx, qy in ((xm, ym), (xm + length * math.cos(ang), ym + length * math.sin(ang))):
-            pts.append((int(((c * qx - s * qy + p.dx) * px_per_mm + w / 2) * ss),
+            pts.append((int(((c * qx - s * qy + p.dx) * px_per_mm * p.squash + w / 2) * ss),
                         int(((s * qx + c * qy + p.dy) * px_per_mm + h / 2) * ss)))
         cv2.line(img, pts[0], pts[1], col, max(1, ss // 2 + 1), cv2.LINE_AA)
 
