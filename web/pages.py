@@ -28,6 +28,12 @@ def calibrate(channel: str = "main"):
     return render_template("calibrate.html", channel=channel)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the icon (an SVG) where a client asks for the conventional path."""
+    return send_from_directory(ROOT / "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
 @bp.get("/vendor/<name>")
 def vendor(name: str):
     """Serve a third-party browser library installed by npm."""

@@ -2,7 +2,7 @@
 "use strict";
 (() => {
   const field = document.getElementById("field"), target = document.getElementById("target");
-  const report = document.getElementById("report");
+  const report = document.getElementById("report"), redo = document.getElementById("redo");
   const DWELL_MS = Number(new URLSearchParams(location.search).get("dwell") || 1500);
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const call = async (payload) => {
@@ -26,7 +26,9 @@
     await call({ action: "clear" });
     field.hidden = false;
     try {
-      const start = await call({ action: "start", points: Number(document.getElementById("points").value) });
+      const cm = Number(document.getElementById("screen-cm").value);
+      const start = await call({ action: "start", points: Number(document.getElementById("points").value),
+                                 screen_mm: [cm * 10, cm * 10 * screen.height / screen.width] });
       await show(start.targets);
       const fit = await call({ action: "fit" });
       await show(fit.validation_targets);
@@ -34,18 +36,28 @@
         action: "validate", screen_px: [screen.width * devicePixelRatio, screen.height * devicePixelRatio],
         screen_cm: Number(document.getElementById("screen-cm").value),
         distance_cm: Number(document.getElementById("distance-cm").value) });
-      localStorage.setItem("gazecast.calibration", JSON.stringify(fit.calibration));
       const r = result.report;
-      report.textContent = `accuracy ${r.accuracy_px.toFixed(0)} px (${r.accuracy_deg.toFixed(2)}°), ` +
+      const figures = `accuracy ${r.accuracy_px.toFixed(0)} px (${r.accuracy_deg.toFixed(2)}°), ` +
         `precision RMS ${r.precision_rms_px.toFixed(1)} px (${r.precision_rms_deg.toFixed(2)}°), ` +
-        `${r.n_targets} validation targets. Saved: the viewer uses it when its camera starts.`;
+        `${r.n_targets} of ${fit.validation_targets.length} validation targets.`;
+      report.dataset.quality = r.quality;
+      if (r.quality === "poor") {
+        report.textContent = `${figures}\nThis calibration is poor: ${r.advice} It was not saved.`;
+      } else {
+        localStorage.setItem("gazecast.calibration", JSON.stringify(fit.calibration));
+        report.textContent = `${figures}\n${r.quality === "good" ? "Good." : "Fair: " + r.advice} ` +
+          "Saved: the viewer uses it when its camera starts.";
+      }
+      redo.hidden = r.quality === "good";
       window.gazecastReport = r;
     } catch (e) {
       report.textContent = `calibration failed: ${e.message}`;
+      redo.hidden = false;
       window.gazecastReport = { error: e.message };
     } finally {
       field.hidden = true; camera.stop();
     }
   }
   document.getElementById("start").addEventListener("click", run);
+  redo.addEventListener("click", () => { redo.hidden = true; run(); });
 })();

@@ -1,17 +1,19 @@
-// The webcam as a gaze source: getUserMedia → downscaled JPEG → Socket.IO `frame`, at most two in flight.
-// The send rate adapts by itself: a frame goes out only when fewer than two are unanswered.
+// The webcam as a gaze source: getUserMedia → downscaled JPEG → Socket.IO `frame`.
+// Each camera frame is sent once (requestVideoFrameCallback, or a new-frame check where it is missing);
+// while two frames are unanswered, new camera frames are skipped, never queued.
 "use strict";
 class GazeCamera {
   // onCapture(canvas, t): called with each frame before it is sent (recording, overlays, tests);
-  // onAck(ack, t): called with the server's answer to the frame captured at t.
+  // onAck(ack, t, camera): called with the server's answer to the frame captured at t, while running.
   constructor({ width = 640, quality = 0.75, view = null, onAck = () => {}, onCapture = null, loadCalibration = true } = {}) {
     this.width = width; this.quality = quality; this.view = view; this.onAck = onAck; this.onCapture = onCapture;
     this.loadCalibration = loadCalibration;
     this.video = document.createElement("video");
     this.video.muted = true; this.video.playsInline = true;
     this.canvas = document.createElement("canvas");
-    this.inFlight = 0; this.running = false; this.sent = 0; this.answered = 0;
+    this.inFlight = 0; this.running = false; this.sent = 0; this.answered = 0; this.skipped = 0; this.frames = 0;
     this.latencies = [];
+    this.lastTime = -1;
   }
 
   async start() {
@@ -23,8 +25,11 @@ class GazeCamera {
     this.canvas.height = Math.round(this.video.videoHeight * scale);
     this.running = true;
     const saved = this.loadCalibration && localStorage.getItem("gazecast.calibration");
-    if (saved) await gazecast.request("calibration", { action: "load", calibration: JSON.parse(saved) });
-    this.tick();
+    if (saved) {
+      const ack = await gazecast.request("calibration", { action: "load", calibration: JSON.parse(saved) });
+      if (!ack.ok) localStorage.removeItem("gazecast.calibration");  // an old or broken one: calibrate again
+    }
+    this.watch();
   }
 
   stop() {
@@ -32,10 +37,22 @@ class GazeCamera {
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
   }
 
-  tick() {
+  // Call onFrame once per new camera frame.
+  watch() {
     if (!this.running) return;
-    if (this.inFlight < 2 && this.video.readyState >= 2) this.send();
-    setTimeout(() => this.tick(), 10);
+    if (this.video.requestVideoFrameCallback) {
+      this.video.requestVideoFrameCallback(() => { this.onFrame(); this.watch(); });
+    } else {
+      if (this.video.currentTime !== this.lastTime) { this.lastTime = this.video.currentTime; this.onFrame(); }
+      setTimeout(() => this.watch(), 5);
+    }
+  }
+
+  onFrame() {
+    if (!this.running || this.video.readyState < 2) return;
+    this.frames += 1;
+    if (this.inFlight >= 2) { this.skipped += 1; return; }
+    this.send();
   }
 
   send() {
@@ -51,7 +68,7 @@ class GazeCamera {
       const ack = await gazecast.request("frame", payload);
       this.inFlight -= 1; this.answered += 1;
       this.latencies.push(performance.now() - t0); if (this.latencies.length > 30) this.latencies.shift();
-      this.onAck(ack, t);
+      if (this.running) this.onAck(ack, t, this);  // acks of frames sent before stop() are dropped
     }, "image/jpeg", this.quality);
   }
 

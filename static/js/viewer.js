@@ -28,19 +28,23 @@
   const sourceEl = document.getElementById("source"), eyeEl = document.getElementById("eye");
   let camera = null;
   window.gazecastSamples = [];  // every sample the camera produced, for inspection and tests
-  function showSample(ack) {
+  function showSample(ack, t, cam) {
+    rttEl.textContent = `round trip ${cam.medianLatency().toFixed(1)} ms`;
     if (!ack.ok) { sourceEl.textContent = `camera (${ack.error.code})`; return; }
     if (!ack.gaze) { sourceEl.textContent = `camera (${ack.reason})`; return; }
     const g = ack.gaze;
     window.gazecastSamples.push(g);
     if (window.gazecastSamples.length > 5000) window.gazecastSamples.shift();
-    sourceEl.textContent = `camera · ${camera.medianLatency().toFixed(0)} ms`;
+    sourceEl.textContent = g.extra.calibrated ? "camera" : "camera (not calibrated)";
     eyeEl.textContent = `pupil ${g.pupil_mm.toFixed(1)} mm · ${g.blink ? "blink" : "open"} · `;
     dot.hidden = false; dot.style.left = `${g.x * 100}%`; dot.style.top = `${g.y * 100}%`;
   }
   button.addEventListener("click", async () => {
-    if (camera) { camera.stop(); camera = null; button.textContent = "Use my camera"; sourceEl.textContent = "mouse"; return; }
-    camera = new GazeCamera({ view: () => viewRect(img), onAck: showSample });
+    if (camera) {
+      camera.stop(); camera = null; button.textContent = "Use my camera"; sourceEl.textContent = "mouse";
+      rttEl.textContent = "round trip –"; dot.hidden = true; return;
+    }
+    camera = window.gazecastCamera = new GazeCamera({ view: () => viewRect(img), onAck: showSample });
     try { await camera.start(); button.textContent = "Stop camera"; }
     catch (e) { sourceEl.textContent = `camera unavailable (${e.name})`; camera = null; }
   });

@@ -1,20 +1,22 @@
-"""End to end: a rendered face clip is Chromium's webcam; the page's gaze follows the clip's known track.
+"""End to end: a photograph the model never trained on, its eyes repainted to follow a known track, is
+Chromium's webcam; the page's gaze follows the track.
 
-Each clip frame carries its index as a barcode, so the page knows which frame it sent. The page drives
-the server's calibration with the clip's own calibration segment (as a user fixating the targets
-would), then the gaze samples of the free segment are compared with the clip's labels.
+Each clip frame carries its index as a barcode, so a page knows which frame it sent. The first test
+drives the server's calibration with the clip's own calibration segment (as a user fixating the
+targets would) and scores the pursuit that follows. The second uses the app's own /calibrate page
+with a clip that looks where the page shows its dots, then the viewer's camera mode.
 """
 import json
 
 import numpy as np
 import pytest
 
-from gaze.synth.clip import default_face, frame_for, make_test_track
-from gaze.synth.face import render_face
+from gaze.synth.clip import make_page_track, make_test_track, render_photo_clip
 from tests.browser.conftest import launch
 from tests.support import Server
 
 BITS, BLOCK, Y0 = 10, 16, 480 - 24  # barcode: guard white + guard black + 10 bits, 16 px blocks
+DWELL_MS = 1500
 
 
 def barcode(img, i):
@@ -25,17 +27,17 @@ def barcode(img, i):
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    import cv2
-
     track = make_test_track()
-    face, rng = default_face(), np.random.default_rng(0)
     path = tmp_path_factory.mktemp("clip") / "face.y4m"
-    with path.open("wb") as fh:
-        fh.write(b"YUV4MPEG2 W640 H480 F15:1 Ip A1:1 C420jpeg\n")
-        for entry in track:
-            img = render_face(frame_for(entry, face), rng)
-            barcode(img, entry["i"])
-            fh.write(b"FRAME\n" + cv2.cvtColor(img, cv2.COLOR_BGR2YUV_I420).tobytes())
+    render_photo_clip(path, track, stamp=barcode)
+    return path, track
+
+
+@pytest.fixture(scope="module")
+def page_clip(tmp_path_factory):
+    track = make_page_track(dwell_s=DWELL_MS / 1000)
+    path = tmp_path_factory.mktemp("page-clip") / "face.y4m"
+    render_photo_clip(path, track, stamp=barcode)
     return path, track
 
 
@@ -65,13 +67,15 @@ async ([track, bits, block, y0]) => {
       if (phase === "free" && i < last) { phase = "end"; done(); }
       last = i;
     },
-    onAck: (ack, t) => { results.push({ i: frameAt.get(t), phase_free: phase === "free", ack }); },
+    onAck: (ack, t) => { results.push({ i: frameAt.get(t), ack }); },
   });
+  const t0 = performance.now();
   await cam.start();
   await finished;
   cam.stop();
   const fit = await fitting;
-  return { fit, results };
+  return { fit, results, sent: cam.sent, skipped: cam.skipped, frames: cam.frames,
+           seconds: (performance.now() - t0) / 1000 };
 }
 """
 
@@ -90,51 +94,76 @@ def test_page_gaze_follows_the_clip(clip, tmp_path):
         server.stop()
     (tmp_path / "results.json").write_text(json.dumps(out))
     assert out["fit"]["ok"], out["fit"]
+    # each camera frame is sent once (or skipped while two are unanswered), at the clip's 15 fps
+    assert out["sent"] + out["skipped"] == out["frames"]
+    assert out["sent"] / out["seconds"] < 16.5, out
     free = [(track[r["i"]], r["ack"]["gaze"]) for r in out["results"]
             if r["i"] is not None and 0 <= r["i"] < len(track) and r["ack"]["ok"] and r["ack"]["gaze"]
             and track[r["i"]]["segment"] == "free"]
-    calibrated = [(e, g) for e, g in free if g["extra"]["calibrated"]]
-    assert len(free) > 60, f"only {len(free)} samples from the free segment"
-    open_ = [(e, g) for e, g in calibrated if not e["blink"] and not g["blink"]]
+    assert len(free) > 100, f"only {len(free)} samples from the free segment"
+    assert all(g["extra"]["calibrated"] for _, g in free)
+    open_ = [(e, g) for e, g in free if not e["blink"]]
     for axis in ("x", "y"):
-        r = np.corrcoef([e[axis] for e, _ in open_], [g[axis] for _, g in open_])[0, 1]
-        print(f"{axis}: correlation {r:.3f} over {len(open_)} samples")
-        assert r >= 0.9, f"{axis} correlation {r:.3f}"
-    blink_frames = {e["i"] for e, _ in free if e["blink"]}
-    detected = {e["i"] for e, g in free if g["blink"]}
-    assert blink_frames and len(blink_frames & detected) >= len(blink_frames) // 2
-    small = [g["pupil_mm"] for e, g in open_ if e["pupil_mm"] < 3.5]
-    large = [g["pupil_mm"] for e, g in open_ if e["pupil_mm"] > 5.5]
-    assert np.median(large) - np.median(small) > 1.5, (np.median(small), np.median(large))
+        truth, got = np.array([e[axis] for e, _ in open_]), np.array([g[axis] for _, g in open_])
+        r, err = np.corrcoef(truth, got)[0, 1], np.abs(truth - got).mean()
+        print(f"{axis}: r {r:.3f}, mean error {err:.3f} of the screen over {len(open_)} samples")
+        assert r >= 0.95 and err <= 0.05, (axis, r, err)
+    # every blink is caught, and open eyes are not taken for blinks
+    blinks = [[e["i"] for e in track if e["blink"] and abs(e["t"] - t0) < 0.5] for t0 in
+              sorted({round(e["t"]) for e in track if e["blink"]})]
+    caught = {e["i"] for e, g in free if g["blink"]}
+    assert all(set(b) & caught for b in blinks), (blinks, sorted(caught))
+    false = sum(g["blink"] for e, g in open_ if e["openness"] == 1.0)
+    assert false <= 0.02 * len(open_), false
+    pupil = [abs(g["pupil_mm"] - e["pupil_mm"]) for e, g in open_ if e["openness"] == 1.0]
+    assert np.median(pupil) <= 0.3, np.median(pupil)
 
 
-def test_calibration_page_reports_and_the_viewer_camera_moves_the_dot(clip, tmp_path):
-    path, _ = clip
+def test_calibration_page_then_the_viewer_camera(page_clip, tmp_path):
+    path, track = page_clip
     server = Server("--size", "640x360", log_path=tmp_path / "server.log")
+    errors = []
     try:
         with launch(f"--use-file-for-fake-video-capture={path}") as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(server.url + "/calibrate?dwell=700")
-            page.select_option("#points", "5")
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server.url + f"/calibrate?dwell={DWELL_MS}")
+            page.select_option("#points", "9")
             page.click("#start")
-            page.wait_for_function("window.gazecastReport !== undefined", timeout=60000)
+            page.wait_for_function("window.gazecastReport !== undefined", timeout=90000)
             report = page.evaluate("window.gazecastReport")
             page.screenshot(path=str(tmp_path / "calibrate.png"))
             assert "error" not in report, report
-            assert report["n_targets"] == 5 and report["accuracy_deg"] >= 0 and report["precision_rms_px"] >= 0
+            assert report["n_targets"] == 5 and report["quality"] in ("good", "fair"), report
+            assert 0 <= report["accuracy_deg"] <= 3.5 and report["precision_rms_deg"] < 3.0
             assert "accuracy" in page.locator("#report").inner_text()
-            assert page.evaluate("localStorage.getItem('gazecast.calibration')") is not None
+            saved = json.loads(page.evaluate("localStorage.getItem('gazecast.calibration')"))
+            assert saved["version"] == 2 and len(saved["screen_mm"]) == 2
 
             page.goto(server.url + "/")
             page.click("#camera")
-            page.wait_for_function("window.gazecastSamples.length > 20", timeout=30000)
-            assert page.locator("#source").inner_text().startswith("camera")
+            page.wait_for_function("window.gazecastSamples.length > 30", timeout=40000)
+            assert page.locator("#source").inner_text() == "camera"
             assert "pupil" in page.locator("#eye").inner_text()
+            assert page.locator("#rtt").inner_text().startswith("round trip ") and "–" not in page.locator("#rtt").inner_text()
             assert page.locator("#dot").is_visible()
             samples = page.evaluate("window.gazecastSamples")
+            rect = page.evaluate("viewRect(document.getElementById('stream'))")
             page.screenshot(path=str(tmp_path / "viewer-camera.png"))
+            page.click("#camera")  # stop: acks of frames still in flight must not throw
+            page.wait_for_timeout(800)
+            assert page.locator("#source").inner_text() == "mouse"
             health = server.get_json("/healthz")["channels"]["main"]
+            icon = page.request.get(server.url + "/favicon.ico")
+            assert icon.ok and icon.headers["content-type"].startswith("image/")
     finally:
         server.stop()
+    assert not errors, errors
     assert all(s["source"] == "cnn" and s["extra"]["calibrated"] for s in samples[-10:])
+    # the window point is mapped into the video's rectangle on the page
+    left, top, w, h = rect
+    for s in samples[-10:]:
+        wx, wy = s["extra"]["window"]
+        assert s["x"] == pytest.approx(min(1, max(0, (wx - left) / w)), abs=1e-6)
+        assert s["y"] == pytest.approx(min(1, max(0, (wy - top) / h)), abs=1e-6)
     assert health["rerenders"] > 0  # the camera's gaze re-rendered the stream
