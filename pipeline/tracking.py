@@ -1,6 +1,7 @@
 """Per-viewer gaze tracking: webcam JPEGs → CNN estimate → calibration → filters, off the loop."""
 from __future__ import annotations
 
+import math
 import threading  # green under eventlet: serialises one viewer's frames without blocking others
 from dataclasses import asdict, replace
 
@@ -11,7 +12,7 @@ from gaze.filters import GazeFilter
 from render.effects import ParamError, ParamSpec
 
 from .errors import RequestError, number
-from .osthread import offload
+from .osthread import offload, trim_memory
 
 # The gaze filter's tunable parameters (the control panel's `filter` card), checked like an effect's.
 FILTER_SPECS = {p.name: p for p in (
@@ -129,7 +130,7 @@ class Tracker:
 
     def _cal_load(self, payload) -> dict:
         try:
-            self.estimator.calibration = Calibration.from_dict(payload["calibration"])
+            self.estimator.calibration = Calibration.from_dict(check_calibration(payload.get("calibration")))
         except (KeyError, TypeError, ValueError) as exc:
             raise RequestError("bad_request", f"not a calibration: {exc}") from None
         return {}
@@ -160,26 +161,94 @@ def check_view(view):
     return rect
 
 
-class TrackerPool:
-    """Trackers by connection; the model weights load once per tracker, off the loop."""
+def check_calibration(d) -> dict:
+    """Validate a calibration from a client (as `Calibration.to_dict` writes it) before it is used:
+    a wrongly shaped or non-finite one would make every later frame of the connection fail."""
+    if not isinstance(d, dict) or set(d) != {"degree", "use_head", "mean", "std", "coef"}:
+        raise RequestError("bad_calibration", "a calibration is {degree, use_head, mean, std, coef}")
+    degree, use_head = d["degree"], d["use_head"]
+    if degree not in (1, 2) or isinstance(degree, bool) or not isinstance(use_head, bool):
+        raise RequestError("bad_calibration", "'degree' must be 1 or 2 and 'use_head' true or false")
+    n = (2 if degree == 1 else 5) + 3 * use_head  # features(): yaw, pitch (and squares), head x, y, size
+    rows = d["coef"]
+    shapes_ok = (_numbers(d["mean"], n) and _numbers(d["std"], n) and isinstance(rows, list)
+                 and len(rows) == n + 1 and all(_numbers(r, 2) for r in rows))
+    if not shapes_ok:
+        raise RequestError("bad_calibration", f"'mean' and 'std' must hold {n} finite numbers and 'coef' "
+                                              f"{n + 1} rows of 2 (degree {degree}, use_head {use_head})")
+    if min(d["std"]) <= 0:
+        raise RequestError("bad_calibration", "'std' must be positive")
+    return d
 
-    def __init__(self, weights: str, device: str):
-        self.weights, self.device = weights, device
+
+def _numbers(values, n: int) -> bool:
+    """Whether values is a list of n finite numbers (no booleans)."""
+    return (isinstance(values, list) and len(values) == n
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values))
+
+
+class TrackerPool:
+    """Trackers by connection, living as long as it does; the model weights load once per tracker, off
+    the loop. A connection is opened and dropped with its Socket.IO session: a tracker whose model
+    finishes loading after its connection has gone is closed at once, not kept."""
+
+    def __init__(self, weights: str, device: str, max_trackers: int = 64):
+        self.weights, self.device, self.max_trackers = weights, device, max_trackers
         self.trackers: dict[str, Tracker] = {}
+        self._open: set[str] = set()  # connections that may have a tracker
+        self._loading: dict[str, threading.Lock] = {}  # one model load per connection at a time
+
+    def open(self, key: str) -> None:
+        """Let a new connection have a tracker."""
+        self._open.add(key)
 
     def get(self, key: str) -> Tracker:
         """Return the tracker of a connection, creating it on first use."""
         tracker = self.trackers.get(key)
-        if tracker is None:
-            import torch
-
-            try:
-                tracker = offload(Tracker, self.weights, torch.device(self.device))
-            except Exception as exc:  # a missing or incompatible checkpoint: say so, keep serving
-                raise RequestError("model_unavailable", f"cannot load the eye model {self.weights}: {exc}") from None
-            tracker = self.trackers.setdefault(key, tracker)
+        if tracker is not None:
+            return tracker
+        if key not in self._open:
+            raise RequestError("disconnected", "this connection has closed")
+        with self._loading.setdefault(key, threading.Lock()):
+            tracker = self.trackers.get(key)
+            if tracker is not None:
+                return tracker
+            if len(self.trackers) >= self.max_trackers:
+                raise RequestError("too_many_trackers", f"this server tracks {self.max_trackers} webcams already")
+            tracker = self._load()
+            if key not in self._open:  # the connection left while the model loaded
+                _close(tracker)
+                raise RequestError("disconnected", "this connection has closed")
+            self.trackers[key] = tracker
         return tracker
 
+    def _load(self) -> Tracker:
+        import torch
+
+        try:
+            return offload(Tracker, self.weights, torch.device(self.device))
+        except Exception as exc:  # a missing or incompatible checkpoint: say so, keep serving
+            raise RequestError("model_unavailable", f"cannot load the eye model {self.weights}: {exc}") from None
+
     def drop(self, key: str) -> None:
-        """Forget a connection's tracker."""
-        self.trackers.pop(key, None)
+        """Forget a connection and close its tracker once the frame it may be working on is done."""
+        self._open.discard(key)
+        self._loading.pop(key, None)
+        tracker = self.trackers.pop(key, None)
+        if tracker is not None:
+            threading.Thread(target=_close_when_idle, args=(tracker,), daemon=True).start()
+
+
+def _close_when_idle(tracker: Tracker) -> None:
+    """Wait for a tracker's frame in progress (its lock), then close it."""
+    with tracker.lock:
+        _close(tracker)
+
+
+def _close(tracker) -> None:
+    """Release what a tracker holds: its estimator's and its own close(), where they have one."""
+    for obj in (getattr(tracker, "estimator", None), tracker):
+        close = getattr(obj, "close", None)
+        if close is not None:
+            close()
+    offload(trim_memory)

@@ -28,6 +28,19 @@ def create_context(backend: str = "egl", device_index: int | None = None) -> mod
             f"(on a GPU machine, the vendor's EGL driver)") from None
 
 
+def release_thread(backend: str = "egl") -> None:
+    """Free the calling OS thread's EGL state (call once its context is released, before it exits).
+
+    Mesa keeps about 4.6 MB per thread that ever made an EGL context current until eglReleaseThread:
+    without it every render thread that comes and goes leaks that much."""
+    if backend != "egl":
+        return
+    try:
+        ctypes.CDLL("libEGL.so.1").eglReleaseThread()
+    except (OSError, AttributeError):
+        pass
+
+
 def describe(ctx: moderngl.Context) -> dict:
     """Return the renderer, vendor and version strings of a context."""
     info = ctx.info
