@@ -20,7 +20,6 @@ class FloodGuard:
     def __init__(self, server, rate: float, sleep):
         self.server, self.rate, self.sleep = server, rate, sleep
         self.buckets: dict[str, TokenBucket] = {}  # Engine.IO session -> its message rate
-        self.cut: set[str] = set()  # sessions being disconnected: their remaining messages are dropped
         self._on_message = server.eio.handlers["message"]
         self._on_disconnect = server.eio.handlers["disconnect"]
         server.eio.on("message", self.message)
@@ -28,7 +27,7 @@ class FloodGuard:
 
     def message(self, eio_sid, data):
         """Pass one message on to Socket.IO, or end a flooding connection."""
-        if eio_sid in self.cut:
+        if eio_sid not in self.server.eio.sockets:  # cut off: the rest of what it sent is dropped
             return None
         bucket = self.buckets.get(eio_sid)
         if bucket is None:
@@ -45,11 +44,9 @@ class FloodGuard:
         if sid is not None:
             self.server.emit("error", {"code": "rate_limited", "message": f"more than {self.rate:g} messages a "
                                                                           "second: disconnected"}, to=sid)
-        self.cut.add(eio_sid)
         self.server.eio.disconnect(eio_sid)
 
     def disconnect(self, eio_sid, *reason):
         """Forget a connection's rate, then let Socket.IO handle its end."""
         self.buckets.pop(eio_sid, None)
-        self.cut.discard(eio_sid)
         return self._on_disconnect(eio_sid, *reason)
