@@ -129,8 +129,9 @@ class Tracker:
         return {"report": report}
 
     def _cal_load(self, payload) -> dict:
+        checked = check_calibration(payload.get("calibration"))
         try:
-            self.estimator.calibration = Calibration.from_dict(check_calibration(payload.get("calibration")))
+            self.estimator.calibration = Calibration.from_dict(checked)
         except (KeyError, TypeError, ValueError) as exc:
             raise RequestError("bad_request", f"not a calibration: {exc}") from None
         return {}
