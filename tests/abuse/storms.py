@@ -20,7 +20,8 @@ import socketio
 
 def proc_stats(pid: int) -> dict:
     """The server's resident memory (MB) and open descriptors, from /proc."""
-    rss_kb = next(int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS"))
+    with open(f"/proc/{pid}/status") as f:
+        rss_kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
     return {"rss_mb": rss_kb / 1024, "fds": len(os.listdir(f"/proc/{pid}/fd"))}
 
 
@@ -121,9 +122,10 @@ class GoodClient:
         """Remember where a measuring window starts."""
         return time.monotonic(), self.frames, len(self.rtts)
 
-    def since(self, mark: tuple[float, int, int]) -> dict:
-        """The client's fps and ack round trips (ms) since a mark."""
+    def since(self, mark: tuple[float, int, int], at_least: float = 1.0) -> dict:
+        """The client's fps and ack round trips (ms) since a mark, over a window of at least `at_least` s."""
         t0, frames, n = mark
+        time.sleep(max(0.0, t0 + at_least - time.monotonic()))
         elapsed = time.monotonic() - t0
         rtts = sorted(self.rtts[n:])
         return {"fps": (self.frames - frames) / elapsed, "acks": len(rtts),
