@@ -17,6 +17,8 @@ def _original(name: str):
 
 threading = _original("threading")  # OS threads, real locks and events for the render worker
 time = _original("time")  # a real sleep, for code on an OS thread
+_os = _original("os")  # eventlet's os.write waits on a hub first: on an OS thread that made a hub (an epoll
+# descriptor) for every render thread, never closed
 
 
 class Wakeup:
@@ -38,7 +40,7 @@ class Wakeup:
             if self.closed:
                 return
             try:
-                os.write(self._w, b"!")
+                _os.write(self._w, b"!")
             except BlockingIOError:
                 pass
 
@@ -48,7 +50,7 @@ class Wakeup:
         if not ready:
             return False
         try:
-            os.read(self._r, 65536)  # one read drains it: the pipe never holds more than 64 KiB
+            _os.read(self._r, 65536)  # one read drains it: the pipe never holds more than 64 KiB
         except BlockingIOError:
             pass
         return True
