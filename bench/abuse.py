@@ -109,7 +109,8 @@ def measure(server: Server, name: str, storm, seconds: float, idle: float) -> di
             "after": after, "failures": failures}
 
 
-NOTE = ('"good fps" counts the parts the stream delivered: the content\'s 30 fps plus the re-renders its own gaze moves cause (a new gaze is shown at once), hence about 70 without a storm.')
+NOTE = ('"good fps" counts the parts the stream delivered: the content\'s 30 fps plus the re-renders its own gaze '
+        'moves cause (a new gaze is shown at once), hence about 70 without a storm.')
 
 
 def main() -> None:
