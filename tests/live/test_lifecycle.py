@@ -74,6 +74,7 @@ def test_a_tracker_dies_with_a_connection_that_leaves_mid_frame(quick):
     for _ in range(5):
         client = sio_client(quick.url)
         client.emit("frame", {"jpeg": jpeg, "t": time.time()})  # its model starts loading...
+        time.sleep(0.03)
         client.disconnect()  # ...and the connection is gone before it is ready
     assert wait_until(lambda: health(quick)["trackers"] == 0 and health(quick)["connections"] == 0), health(quick)
     client = sio_client(quick.url)

@@ -204,3 +204,19 @@ def test_a_closed_server_lets_only_invited_clients_watch(tmp_path):
         sio.disconnect()
     finally:
         app.extensions["gazecast"].close()
+
+
+def test_gaze_estimated_from_a_webcam_frame_goes_to_operators_only(app):
+    import simplejpeg
+
+    from gaze.synth import default_face, render_face
+
+    operator, viewer = connect(app, mint(app, "operator")), connect(app)
+    participant = connect(app, mint(app, "participant"))
+    jpeg = simplejpeg.encode_jpeg(render_face(default_face(seed=2)), colorspace="BGR")
+    ack = participant.emit("frame", {"jpeg": jpeg, "t": 1.0}, callback=True)
+    assert ack["ok"] and ack["gaze"] is not None, ack
+    assert [m["args"][0]["t"] for m in operator.get_received() if m["name"] == "gaze"] == [1.0]
+    assert not [m for m in viewer.get_received() if m["name"] == "gaze"]
+    for c in (operator, viewer, participant):
+        c.disconnect()
