@@ -154,3 +154,17 @@ def test_a_frame_over_the_pixel_limit_is_refused_before_decoding(app, sio):
     ack = sio.emit("frame", {"jpeg": bomb_jpeg(20000, 20000), "t": 1.0}, callback=True)
     assert ack["error"]["code"] == "image_too_large" and "20000x20000" in ack["error"]["message"]
     assert app.extensions["gazecast.trackers"].trackers == {}  # refused before any model was loaded
+
+
+def test_socketio_sessions_per_address_are_limited(app):
+    app.config["GAZECAST"].max_connections_per_address = 2
+    first, second = socketio.test_client(app), socketio.test_client(app)
+    third = socketio.test_client(app)  # every test client comes from 127.0.0.1
+    try:
+        assert first.is_connected() and second.is_connected() and not third.is_connected()
+        second.disconnect()
+        fourth = socketio.test_client(app)  # a place came free
+        assert fourth.is_connected()
+        fourth.disconnect()
+    finally:
+        first.disconnect()
