@@ -23,6 +23,7 @@ bench: setup-test
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/render.py --write
 	$(BIN)/python -m bench.gaze
+	$(BIN)/python bench/abuse.py --write
 
 setup: system $(VENV)/.stamp-run node_modules/.stamp
 setup-test: system-test $(VENV)/.stamp-test node_modules/.stamp

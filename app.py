@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 
 def main(argv=None) -> int:
@@ -13,6 +14,12 @@ def main(argv=None) -> int:
     from config import parse_args
 
     config = parse_args(argv)
+    from pipeline.authority import auth_mode, is_loopback
+
+    if not is_loopback(config.host) and not config.public:
+        print(f"gazecast: refusing to serve on {config.host}, which other machines can reach: pass --public "
+              f"(GAZECAST_PUBLIC=1) to mean it; control then needs tokens (see docs/security.md)", file=sys.stderr)
+        return 2
     if config.async_mode == "eventlet":
         import warnings
 
@@ -33,12 +40,21 @@ def main(argv=None) -> int:
     log.info("GL renderer: %s (%s)", gl_info["renderer"], gl_info["version"])
     log.info("torch device: %s", torch_device(config.torch_device))
 
-    from web import create_app, socketio
+    from web import create_app
+    from web.serving import serve
 
     app = create_app(config)
-    log.info("serving on http://%s:%d/ (async mode %s)", config.host, config.port, config.async_mode)
-    socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True,
-                 log_output=config.log_level.upper() == "DEBUG")
+    url = f"http://{config.host}:{config.port}"
+    log.info("serving on %s/ (async mode %s)", url, config.async_mode)
+    if auth_mode(config.auth, config.host) == "tokens":
+        from pipeline.authority import EVERY_CHANNEL
+
+        token, claims = app.extensions["gazecast.authority"].mint(EVERY_CHANNEL, EVERY_CHANNEL, "owner", "server")
+        log.info("control needs tokens; this server's own (owner of every channel, valid %.0f days): "
+                 "%s/control?token=%s", (claims.expires - time.time()) / 86400, url, token)
+    elif config.public:
+        log.warning("serving open to the network: anyone who reaches %s may do anything (--auth open)", url)
+    serve(app, config)
     return 0
 
 

@@ -9,6 +9,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 RENDER_PATHS = ("auto", "gl", "cpu")  # see render/cpu.py
+AUTH_MODES = ("auto", "open", "tokens")
+ROLES_ANONYMOUS = ("none", "viewer", "participant")
+# limits that also have a flag (--max-channels, ...); each is described next to its field in Config
+LIMIT_FLAGS = ("max_channels", "max_channels_per_address", "max_channels_per_user", "max_connections",
+               "max_connections_per_address", "header_timeout", "socket_timeout", "gaze_rate", "frame_rate",
+               "control_rate", "message_rate", "max_frames_in_flight", "max_frame_pixels", "max_output_pixels",
+               "max_trackers", "render_idle", "channel_idle")
 
 
 @dataclass
@@ -34,8 +41,32 @@ class Config:
     database_url: str = f"sqlite:///{ROOT / 'var' / 'gazecast.db'}"  # SQLAlchemy URL
     message_queue: str | None = None  # redis:// URL shared by several server processes
     max_payload: int = 1_000_000  # largest Socket.IO message accepted, bytes
-    secret_key: str = field(default_factory=lambda: os.urandom(16).hex(), repr=False)
+    secret_key: str = field(default_factory=lambda: os.urandom(16).hex(), repr=False)  # signs tokens
     log_level: str = "INFO"
+    # ---- who may do what (docs/security.md) ----
+    public: bool = False  # serve on an address other than loopback: must be asked for on purpose
+    auth: str = "auto"  # "open": anyone may do anything; "tokens": rights come from tokens; "auto": open on loopback
+    anonymous_role: str = "viewer"  # what a connection without a token may do: none, viewer or participant
+    token_max_age: float = 7 * 24 * 3600.0  # the longest life of an invitation token, seconds
+    revocations: str = str(ROOT / "var" / "revoked.json")  # revoked token ids, kept across restarts
+    # ---- limits: a storm from one client never stops the others (docs/security.md) ----
+    max_channels: int = 16  # channels open at once on this server, main included
+    max_channels_per_address: int = 4  # channels created by one client address and open at once
+    max_channels_per_user: int = 4  # channels owned by one user (or token subject) and open at once
+    max_connections: int = 512  # HTTP connections served at once (eventlet); more wait to be accepted
+    max_connections_per_address: int = 64  # HTTP connections and Socket.IO sessions of one address at once
+    header_timeout: float = 10.0  # seconds a client has to send a request line and its headers
+    socket_timeout: float = 60.0  # seconds any one read or write of a client socket may take
+    gaze_rate: float = 240.0  # `gaze` events per second per connection (a 1 s burst allowed)
+    frame_rate: float = 60.0  # `frame` events per second per connection
+    control_rate: float = 30.0  # control, join, calibration, invite and revoke events per second per connection
+    message_rate: float = 1000.0  # Socket.IO messages per second past which a connection is cut off
+    max_frames_in_flight: int = 2  # webcam frames of one connection being processed; more are refused
+    max_frame_pixels: int = 1920 * 1080  # decoded pixels of a webcam frame, read from its JPEG header
+    max_output_pixels: int = 1920 * 1080  # largest output size a client may set for a channel, pixels
+    max_trackers: int = 64  # connections with a gaze tracker (an eye model each) at once
+    render_idle: float = 10.0  # seconds without a viewer after which a channel's render thread stops
+    channel_idle: float = 120.0  # seconds without viewers or connections after which a channel closes
 
     @classmethod
     def from_env(cls, environ=None) -> "Config":
@@ -58,6 +89,10 @@ def _convert(f: dataclasses.Field, raw: str):
     kind = str(f.type)
     if raw == "" and "None" in kind:
         return None
+    if kind == "bool":
+        if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise ValueError(f"GAZECAST_{f.name.upper()} must be true or false, got {raw!r}")
+        return raw.lower() in ("1", "true", "yes", "on")
     if kind.startswith("int"):
         return int(raw)
     if kind.startswith("float"):
@@ -90,10 +125,23 @@ def parse_args(argv=None, environ=None) -> Config:
     p.add_argument("--message-queue", default=base.message_queue,
                    help="redis:// URL to share Socket.IO events between server processes")
     p.add_argument("--log-level", default=base.log_level, help="DEBUG, INFO, WARNING, ...")
+    p.add_argument("--public", action="store_true", default=base.public,
+                   help="serve on an address other than loopback (refused without it; see docs/security.md)")
+    p.add_argument("--auth", choices=AUTH_MODES, default=base.auth,
+                   help="open: anyone may do anything; tokens: control and gaze need invitation tokens; "
+                        "auto (default): open on loopback, tokens otherwise")
+    p.add_argument("--anonymous-role", choices=ROLES_ANONYMOUS, default=base.anonymous_role,
+                   help="what a client without a token may do in tokens mode (default %(default)s)")
+    limits = p.add_argument_group("limits", "see docs/security.md; each also GAZECAST_<NAME>")
+    for name in LIMIT_FLAGS:
+        value = getattr(base, name)
+        limits.add_argument("--" + name.replace("_", "-"), type=type(value), default=value,
+                            help="(default %(default)s)")
     a = p.parse_args(argv)
-    if a.render_path not in RENDER_PATHS:  # argparse does not check a default from the environment
-        p.error(f"GAZECAST_RENDER_PATH must be {', '.join(RENDER_PATHS[:-1])} or {RENDER_PATHS[-1]}, "
-                f"got {a.render_path!r}")
+    for name, value, choices in (("render_path", a.render_path, RENDER_PATHS), ("auth", a.auth, AUTH_MODES),
+                                 ("anonymous_role", a.anonymous_role, ROLES_ANONYMOUS)):
+        if value not in choices:  # argparse does not check a default from the environment
+            p.error(f"GAZECAST_{name.upper()} must be {', '.join(choices[:-1])} or {choices[-1]}, got {value!r}")
     try:
         width, height = (int(v) for v in a.size.lower().split("x"))
     except ValueError:
@@ -103,4 +151,5 @@ def parse_args(argv=None, environ=None) -> Config:
                         gl_device=a.gl_device, render_path=a.render_path, torch_device=a.torch_device,
                         weights=a.weights,
                         database_url=a.database_url, message_queue=a.message_queue,
-                        log_level=a.log_level)
+                        log_level=a.log_level, public=a.public, auth=a.auth, anonymous_role=a.anonymous_role,
+                        **{name: getattr(a, name) for name in LIMIT_FLAGS})

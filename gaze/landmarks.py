@@ -7,8 +7,6 @@ again only when tracking is lost, so a steady face costs a few milliseconds per 
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import threading
 import warnings
@@ -30,13 +28,6 @@ def _face_mesh_class():
         from mediapipe.python.solutions import face_mesh
 
         return face_mesh.FaceMesh
-
-
-def _trim() -> None:
-    """Return freed heap pages to the system (glibc keeps a closed graph's ~25 MB otherwise)."""
-    name = ctypes.util.find_library("c")
-    if name and hasattr(ctypes.CDLL(name), "malloc_trim"):
-        ctypes.CDLL(name).malloc_trim(0)
 
 
 class FaceLandmarker:
@@ -74,11 +65,10 @@ class FaceLandmarker:
         self._open()
 
     def close(self) -> None:
-        """Release the graph's threads and buffers, and hand the freed memory back to the system."""
+        """Release the graph's threads and buffers."""
         if self.mesh is not None:
             self.mesh.close()
             self.mesh = None
-            _trim()
 
     def __del__(self):
         try:

@@ -45,16 +45,19 @@ class Broadcaster:
     def pump(self) -> None:
         """Run on the server's loop: each time a frame is published, write it to the sockets of
         serve()'s viewers and wake the viewers waiting in wait_newer()."""
-        while not self._closed:
-            if self._wakeup.wait(1.0):
-                frame = self._frame
-                if frame is not None:
-                    for i, viewer in enumerate(list(self._sockets), 1):
-                        viewer.offer(frame[0], frame[2])
-                        if i % 32 == 0:
-                            time.sleep(0)  # hundreds of viewers: let Socket.IO events in between the sends
-                with self._cond:
-                    self._cond.notify_all()
+        try:
+            while not self._closed:
+                if self._wakeup.wait(1.0):
+                    frame = self._frame
+                    if frame is not None:
+                        for i, viewer in enumerate(list(self._sockets), 1):
+                            viewer.offer(frame[0], frame[2])
+                            if i % 32 == 0:
+                                time.sleep(0)  # hundreds of viewers: let Socket.IO events in between the sends
+                    with self._cond:
+                        self._cond.notify_all()
+        finally:
+            self._wakeup.close()  # the channel has closed: its pipe's two descriptors go with it
 
     def wait_newer(self, seq: int, timeout: float = 5.0, part: bool = False) -> tuple[int, bytes | None]:
         """Return (seq, jpeg) of a frame newer than seq, or the current one after timeout; with
@@ -94,7 +97,7 @@ class Broadcaster:
             raise viewer.error
 
     def close(self) -> None:
-        """Stop the pump and release waiting viewers."""
+        """Stop the pump (which then closes its pipe) and release waiting viewers."""
         self._closed = True
         self._wakeup.set()
         for viewer in list(self._sockets):

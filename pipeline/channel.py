@@ -50,6 +50,10 @@ class Channel:
         self.shader_errors: dict[str, dict] = {}  # effect -> where its last compile failed
         self.state_version = 0  # bumped when state changes outside a client's request
         self._reloads: list[Changes] = []  # shader changes for the render thread to compile
+        self._lock = threading.Lock()  # a render thread retiring and one being started agree through it
+        self.tenure = None  # who owns the channel (pipeline.authority.Tenure), set by the manager
+        self.members = 0  # Socket.IO connections in the channel's room
+        self.last_active = _time.monotonic()  # when a viewer or a connection last came or went
 
     # ---- called from the server's loop -------------------------------------------------
     def set_gaze(self, sample: GazeSample) -> None:
@@ -67,12 +71,23 @@ class Channel:
     def add_viewer(self) -> None:
         """Count a viewer in; the render loop runs while anyone watches."""
         self.viewers += 1
+        self.last_active = _time.monotonic()
         self.ensure_started()
         self._wake.set()
 
     def remove_viewer(self) -> None:
         """Count a viewer out."""
         self.viewers = max(0, self.viewers - 1)
+        self.last_active = _time.monotonic()
+
+    def idle_for(self, now: float) -> float:
+        """Seconds since the channel last had a viewer or a connection (0 while it has one)."""
+        return 0.0 if self.viewers or self.members else now - self.last_active
+
+    @property
+    def running(self) -> bool:
+        """Whether a render thread (with its GL context and source) is alive."""
+        return self._thread is not None
 
     def request_frame(self) -> int:
         """Ask for one frame even if nobody watches; return the sequence number to wait past."""
@@ -87,10 +102,11 @@ class Channel:
         self.source_spec = source or self.source_spec
         self.size = tuple(size or self.size)
         self.error = None
-        self._generation += 1
-        self._wake.set()  # the old thread sees the new generation and exits
-        self._wake = threading.Event()
-        self._thread = None
+        with self._lock:
+            self._generation += 1
+            self._wake.set()  # the old thread sees the new generation and exits
+            self._wake = threading.Event()
+            self._thread = None
         if self.viewers:
             self.ensure_started()
         self._touch()
@@ -116,19 +132,27 @@ class Channel:
                 "shader_errors": list(self.shader_errors.values())}
 
     def ensure_started(self) -> None:
-        """Start the render thread once."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, args=(self._generation, self._wake),
-                                            name=f"render-{self.name}", daemon=True)
-            self._thread.start()
+        """Start the render thread unless one runs (it stops by itself once nobody watches)."""
+        with self._lock:
+            if self._thread is None and not self._stop and self.error is None:
+                self._thread = threading.Thread(target=self._run, args=(self._generation, self._wake),
+                                                name=f"render-{self.name}", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> threading.Thread | None:
+        """Tell the render thread to end; return it (to wait for) or None."""
+        with self._lock:
+            self._stop = True
+            thread, self._thread = self._thread, None
+        self._wake.set()
+        return thread
 
     def close(self) -> None:
-        """Stop the render thread and the broadcaster."""
-        self._stop = True
-        self._wake.set()
+        """Stop the render thread, wait for it (blocking: not on the server's loop), close the broadcaster."""
+        thread = self.stop()
+        if thread is not None:
+            thread.join(timeout=5)
         self.broadcaster.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def _touch(self) -> None:
         self._dirty = True
@@ -136,47 +160,64 @@ class Channel:
 
     # ---- the render thread ---------------------------------------------------------------
     def _run(self, generation: int, wake) -> None:
-        """Own the GL context and the source; render whenever there is something to show."""
+        """Own the GL context and the source; render whenever there is something to show. When nobody
+        has watched for config.render_idle seconds, or the channel fails, release them all and end."""
+        ctx = None
         try:
-            ctx = gl.create_context(self.config.gl_backend, self.config.gl_device)
-            self.gl_info = gl.describe(ctx)
-            compositor = Compositor(ctx, self.size, self.config.shaders_dir)
-            twins = None  # the CPU twins, where this machine's GL is software or they are asked for
-            if self.config.render_path == "cpu" or (self.config.render_path == "auto" and self.gl_info["software"]):
-                twins = CpuCompositor(self.size, self.config.shaders_dir)
-            self._reloads.clear()
-            self._compile(compositor, Changes(added=list(self.effects.specs.values())))
-            source = open_source(self.source_spec, self.size, self.config.fps)
-            encoder = JpegEncoder(self.config.jpeg_quality)
-        except Exception as exc:
+            try:
+                ctx = gl.create_context(self.config.gl_backend, self.config.gl_device)
+                self.gl_info = gl.describe(ctx)
+                compositor = Compositor(ctx, self.size, self.config.shaders_dir)
+                twins = None  # the CPU twins, where this machine's GL is software or they are asked for
+                if self.config.render_path == "cpu" or (self.config.render_path == "auto" and self.gl_info["software"]):
+                    twins = CpuCompositor(self.size, self.config.shaders_dir)
+                self._reloads.clear()
+                self._compile(compositor, Changes(added=list(self.effects.specs.values())))
+                source = open_source(self.source_spec, self.size, self.config.fps)
+                encoder = JpegEncoder(self.config.jpeg_quality)
+            except Exception as exc:
+                if generation == self._generation:
+                    self.error = str(exc)
+                log.error("channel %s cannot start: %s", self.name, exc)
+                return
             if generation == self._generation:
-                self.error = str(exc)
-            log.error("channel %s cannot start: %s", self.name, exc)
-            return
-        if generation == self._generation:
-            self.source = source
-        log.info("channel %s: %s on %s", self.name, self.source_spec, self.gl_info["renderer"])
-        try:
-            self._loop(_Renderers(compositor, twins), source, encoder, generation, wake)
-        except Exception as exc:  # a source that fails mid-stream, a lost GL context
-            if generation == self._generation:
-                self.error = str(exc)
-            log.exception("channel %s stopped", self.name)
+                self.source = source
+            log.info("channel %s: %s on %s", self.name, self.source_spec, self.gl_info["renderer"])
+            try:
+                self._loop(_Renderers(compositor, twins), source, encoder, generation, wake)
+            except Exception as exc:  # a source that fails mid-stream, a lost GL context
+                if generation == self._generation:
+                    self.error = str(exc)
+                log.exception("channel %s stopped", self.name)
+            finally:
+                if self.source is source:
+                    self.source = None
+                source.close()
         finally:
-            source.close()
-            ctx.release()
+            with self._lock:  # a failed channel stays failed (and releases everything) until reconfigured
+                if self._thread is threading.current_thread():
+                    self._thread = None
+            if ctx is not None:
+                ctx.release()
+            gl.release_thread(self.config.gl_backend)
 
     def _loop(self, renderers, source, encoder, generation: int, wake) -> None:
         period = 1.0 / source.fps
         next_tick, have_frame = time.monotonic(), False
+        watched_at = time.monotonic()  # when someone last watched or asked for a snapshot
         while not self._stop and generation == self._generation:
             while self._reloads:
                 self._compile(renderers.gl, self._reloads.pop(0))
             now = time.monotonic()
             if self.viewers == 0 and not self._snapshot:
-                _wait(wake, 1.0)
+                idle = now - watched_at
+                if idle >= self.config.render_idle and self._retire(generation):
+                    log.info("channel %s: nobody watches, render thread stopped", self.name)
+                    return
+                _wait(wake, min(1.0, max(0.01, self.config.render_idle - idle)))
                 next_tick = time.monotonic()
                 continue
+            watched_at = now
             new_content = now >= next_tick or not have_frame
             if not new_content and not self._dirty:
                 _wait(wake, next_tick - now)
@@ -190,6 +231,16 @@ class Channel:
                 have_frame = True
             self._dirty = self._snapshot = False
             self._render(renderers, encoder, timings, rerender=not new_content, generation=generation)
+
+    def _retire(self, generation: int) -> bool:
+        """On the render thread: give up the thread if still nobody watches; a viewer who comes after
+        this starts a new one."""
+        with self._lock:
+            if self.viewers or self._snapshot or generation != self._generation:
+                return False
+            if self._thread is threading.current_thread():
+                self._thread = None  # under the lock: add_viewer() from now on starts a new thread
+            return True
 
     def _compile(self, compositor, changes: Changes) -> None:
         """Compile changed effects; a failure keeps the last good program and is reported."""

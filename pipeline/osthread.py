@@ -1,6 +1,7 @@
 """Real OS threads and blocking primitives, even when eventlet has monkey-patched the stdlib."""
 from __future__ import annotations
 
+import ctypes
 import os
 import select
 import sys
@@ -16,6 +17,8 @@ def _original(name: str):
 
 threading = _original("threading")  # OS threads, real locks and events for the render worker
 time = _original("time")  # a real sleep, for code on an OS thread
+_os = _original("os")  # eventlet's os.write waits on a hub first: on an OS thread that made a hub (an epoll
+# descriptor) for every render thread, never closed
 
 
 class Wakeup:
@@ -28,13 +31,18 @@ class Wakeup:
         self._r, self._w = os.pipe()
         os.set_blocking(self._r, False)
         os.set_blocking(self._w, False)
+        self._lock = threading.Lock()  # a set() racing close() must not write into a reused descriptor
+        self.closed = False
 
     def set(self) -> None:
         """Signal from any thread; never blocks (a full pipe already means 'wake up')."""
-        try:
-            os.write(self._w, b"!")
-        except BlockingIOError:
-            pass
+        with self._lock:
+            if self.closed:
+                return
+            try:
+                _os.write(self._w, b"!")
+            except BlockingIOError:
+                pass
 
     def wait(self, timeout: float) -> bool:
         """Wait for a signal (cooperatively under eventlet); return True if one came."""
@@ -42,18 +50,31 @@ class Wakeup:
         if not ready:
             return False
         try:
-            os.read(self._r, 65536)  # one read drains it: the pipe never holds more than 64 KiB
+            _os.read(self._r, 65536)  # one read drains it: the pipe never holds more than 64 KiB
         except BlockingIOError:
             pass
         return True
 
     def close(self) -> None:
-        """Close both ends of the pipe."""
-        for fd in (self._r, self._w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        """Close both ends of the pipe (by the waiter itself: eventlet must not be waiting on it)."""
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            for fd in (self._r, self._w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+def trim_memory() -> None:
+    """Hand freed heap back to the operating system (glibc's malloc_trim; nothing elsewhere), so the
+    memory of closed channels and dropped trackers shows up as such in the process's RSS."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def offload(fn, *args):

@@ -12,7 +12,7 @@ from gaze.geometry import DEFAULT_SCREEN, Screen
 from render.effects import ParamError, ParamSpec
 
 from .errors import RequestError, number
-from .osthread import offload
+from .osthread import offload, trim_memory
 
 # The gaze filter's tunable parameters (the control panel's `filter` card), checked like an effect's.
 FILTER_SPECS = {p.name: p for p in (
@@ -186,27 +186,67 @@ def check_view(view):
 
 
 class TrackerPool:
-    """Trackers by connection; the model weights load once per tracker, off the loop."""
+    """Trackers by connection, living as long as it does; the model weights load once per tracker, off
+    the loop. A connection is opened and dropped with its Socket.IO session: a tracker whose model
+    finishes loading after its connection has gone is closed at once, not kept."""
 
-    def __init__(self, weights: str, device: str):
-        self.weights, self.device = weights, device
+    def __init__(self, weights: str, device: str, max_trackers: int = 64):
+        self.weights, self.device, self.max_trackers = weights, device, max_trackers
         self.trackers: dict[str, Tracker] = {}
+        self._open: set[str] = set()  # connections that may have a tracker
+        self._loading: dict[str, threading.Lock] = {}  # one model load per connection at a time
+
+    def open(self, key: str) -> None:
+        """Let a new connection have a tracker."""
+        self._open.add(key)
 
     def get(self, key: str) -> Tracker:
         """Return the tracker of a connection, creating it on first use."""
         tracker = self.trackers.get(key)
-        if tracker is None:
-            import torch
-
-            try:
-                tracker = offload(Tracker, self.weights, torch.device(self.device))
-            except Exception as exc:  # a missing or incompatible checkpoint: say so, keep serving
-                raise RequestError("model_unavailable", f"cannot load the eye model {self.weights}: {exc}") from None
-            tracker = self.trackers.setdefault(key, tracker)
+        if tracker is not None:
+            return tracker
+        if key not in self._open:
+            raise RequestError("disconnected", "this connection has closed")
+        with self._loading.setdefault(key, threading.Lock()):
+            tracker = self.trackers.get(key)
+            if tracker is not None:
+                return tracker
+            if len(self.trackers) >= self.max_trackers:
+                raise RequestError("too_many_trackers", f"this server tracks {self.max_trackers} webcams already")
+            tracker = self._load()
+            if key not in self._open:  # the connection left while the model loaded
+                _close(tracker)
+                raise RequestError("disconnected", "this connection has closed")
+            self.trackers[key] = tracker
         return tracker
 
+    def _load(self) -> Tracker:
+        import torch
+
+        try:
+            return offload(Tracker, self.weights, torch.device(self.device))
+        except Exception as exc:  # a missing or incompatible checkpoint: say so, keep serving
+            raise RequestError("model_unavailable", f"cannot load the eye model {self.weights}: {exc}") from None
+
     def drop(self, key: str) -> None:
-        """Forget a connection's tracker and release its resources."""
+        """Forget a connection and close its tracker once the frame it may be working on is done."""
+        self._open.discard(key)
+        self._loading.pop(key, None)
         tracker = self.trackers.pop(key, None)
         if tracker is not None:
-            tracker.close()
+            threading.Thread(target=_close_when_idle, args=(tracker,), daemon=True).start()
+
+
+def _close_when_idle(tracker: Tracker) -> None:
+    """Wait for a tracker's frame in progress (its lock), then close it."""
+    with tracker.lock:
+        _close(tracker)
+
+
+def _close(tracker) -> None:
+    """Release what a tracker holds: its estimator's and its own close(), where they have one."""
+    for obj in (getattr(tracker, "estimator", None), tracker):
+        close = getattr(obj, "close", None)
+        if close is not None:
+            close()
+    offload(trim_memory)

@@ -33,12 +33,13 @@ def free_port() -> int:
 class Server:
     """A gazecast process serving on loopback; stop() ends it."""
 
-    def __init__(self, *args: str, log_path: Path, env: dict | None = None, port: int | None = None):
+    def __init__(self, *args: str, log_path: Path, env: dict | None = None, port: int | None = None,
+                 script: Path = ROOT / "app.py"):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(self.port), *args],
+        self.proc = subprocess.Popen([sys.executable, str(script), "--port", str(self.port), *args],
                                      cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})})
         self._wait_ready()

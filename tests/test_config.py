@@ -41,7 +41,8 @@ def test_the_render_path_comes_from_the_environment_or_a_flag_and_is_checked(cap
 def test_help_lists_the_flags():
     out = subprocess.run([sys.executable, str(ROOT / "app.py"), "--help"], capture_output=True, text=True, check=True)
     for flag in ("--host", "--port", "--async-mode", "--source", "--size", "--message-queue", "--gl-device",
-                 "--render-path"):
+                 "--render-path", "--public", "--auth", "--anonymous-role", "--max-channels", "--header-timeout",
+                 "--gaze-rate", "--max-frame-pixels", "--channel-idle"):
         assert flag in out.stdout
 
 
@@ -52,3 +53,24 @@ def test_a_missing_gl_device_stops_with_one_clear_message():
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("gazecast: cannot create a headless OpenGL context") and "libegl1" in last
     assert "Traceback" not in out.stderr
+
+
+def test_the_server_refuses_to_serve_beyond_loopback_unless_told_to():
+    out = subprocess.run([sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--port", "1"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "refusing to serve on 0.0.0.0" in out.stderr and "--public" in out.stderr
+
+
+def test_limits_and_authority_come_from_the_environment_or_flags(capsys):
+    env = {"GAZECAST_MAX_CHANNELS": "3", "GAZECAST_PUBLIC": "true", "GAZECAST_AUTH": "tokens",
+           "GAZECAST_GAZE_RATE": "50.5", "GAZECAST_RENDER_IDLE": "2"}
+    c = parse_args(["--max-channels", "5", "--anonymous-role", "none"], environ=env)
+    assert (c.max_channels, c.public, c.auth, c.gaze_rate, c.render_idle, c.anonymous_role) == (
+        5, True, "tokens", 50.5, 2.0, "none")
+    assert parse_args([], environ={}).public is False and parse_args(["--public"], environ={}).public is True
+    with pytest.raises(SystemExit):
+        parse_args([], environ={"GAZECAST_AUTH": "maybe"})
+    assert "GAZECAST_AUTH must be auto, open or tokens" in capsys.readouterr().err
+    with pytest.raises(ValueError):
+        Config.from_env({"GAZECAST_PUBLIC": "perhaps"})

@@ -9,6 +9,7 @@ from config import ROOT, Config
 socketio = SocketIO()
 
 from . import events  # noqa: E402,F401  registers the handlers before any init_app
+from .context import room  # noqa: E402
 
 
 def create_app(config: Config | None = None, test_config: dict | None = None) -> Flask:
@@ -21,15 +22,25 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     socketio.init_app(app, async_mode=config.async_mode, message_queue=config.message_queue,
                       max_http_buffer_size=config.max_payload)
 
+    from pipeline.authority import Authority, auth_mode
     from pipeline.devices import gl_probe, torch_device
     from pipeline.manager import ChannelManager
     from pipeline.tracking import TrackerPool
 
+    from .connections import Connections
+    from .guard import FloodGuard
+
+    FloodGuard(socketio.server, config.message_rate, socketio.sleep)
     app.extensions["gazecast"] = ChannelManager(config, spawn=socketio.start_background_task,
                                                 on_state=_emit_state)
     app.extensions["gazecast.devices"] = {"gl": gl_probe(config.gl_backend, config.gl_device),
                                           "torch": torch_device(config.torch_device)}
-    app.extensions["gazecast.trackers"] = TrackerPool(config.weights, torch_device(config.torch_device))
+    app.extensions["gazecast.trackers"] = TrackerPool(config.weights, torch_device(config.torch_device),
+                                                      config.max_trackers)
+    app.extensions["gazecast.authority"] = Authority(auth_mode(config.auth, config.host), config.secret_key,
+                                                     config.anonymous_role, config.token_max_age,
+                                                     config.revocations)
+    app.extensions["gazecast.connections"] = Connections(config)
 
     from . import api, metrics, pages, stream
 
@@ -43,4 +54,4 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
 
 def _emit_state(channel) -> None:
     """Send a channel's state to its clients (after a shader reload, a compile error, ...)."""
-    socketio.emit("state", channel.state(), to=f"ch:{channel.name}")
+    socketio.emit("state", channel.state(), to=room(channel.name))

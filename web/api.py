@@ -1,7 +1,8 @@
 """JSON endpoints: the effect catalogue and the health of the server."""
 from flask import Blueprint, current_app, jsonify
 
-from .context import manager
+from .authority import authority, connections, principal, rights
+from .context import manager, trackers
 
 bp = Blueprint("api", __name__)
 
@@ -18,11 +19,20 @@ def sources():
     return jsonify({"sources": manager().sources()})
 
 
+def visible_health() -> dict:
+    """Return the health of the channels the asker operates (all of them on an open server)."""
+    who = principal()
+    return {name: h for name, h in manager().health().items()
+            if "control" in rights(manager().channels[name], who)}
+
+
 @bp.get("/healthz")
 def healthz():
-    """Report devices, channels, frame rates and viewers."""
+    """Report devices, load, and the channels the asker operates: frame rates, viewers, timings."""
     config = current_app.config["GAZECAST"]
     devices = current_app.extensions["gazecast.devices"]
     return jsonify({"status": "ok" if "error" not in devices["gl"] else "degraded",
                     "async_mode": config.async_mode, "devices": devices,
-                    "channels": manager().health()})
+                    "auth": "open" if authority().open else "tokens",
+                    "connections": len(connections().by_sid), "trackers": len(trackers().trackers),
+                    "channels_open": len(manager().channels), "channels": visible_health()})

@@ -1,57 +1,125 @@
-"""Socket.IO handlers: decode the payload, call the channel, acknowledge."""
+"""Socket.IO handlers: decode the payload, check the rate and the right, call the channel, acknowledge."""
 from __future__ import annotations
 
 import time
 
 from flask import request
-from flask_socketio import Namespace, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 
 from gaze import GazeSample
+from pipeline.authority import EVERY_CHANNEL, ROLES, Tenure
 from pipeline.errors import RequestError, number, unit
+from pipeline.limits import check_rate
+from pipeline.manager import check_name
+from pipeline.osthread import offload
 from pipeline.tracking import filter_specs
 
 from . import socketio
 from .acks import acked
-from .context import manager, trackers
+from .authority import authority, connections, principal, principal_of, require, rights, role
+from .connections import Connection
+from .context import gaze_room, manager, room, trackers
 
 PROTOCOL = 1
 
 
 class GazecastNamespace(Namespace):
-    """The default namespace: every client joins one channel's room."""
+    """The default namespace: every client is in one channel's room, and in its operators' room if it may
+    read the channel's gaze."""
 
-    channels: dict[str, str] = {}  # sid -> channel name
+    def _conn(self, kind: str | None = None) -> Connection:
+        """Return the asking connection, after spending one event of its `kind` rate."""
+        conn = connections().get(request.sid)
+        if conn is None:
+            raise RequestError("disconnected", "this connection has closed")
+        if kind is not None:
+            check_rate(conn.buckets[kind], kind)
+        return conn
 
-    def _channel(self, payload: dict | None = None):
-        name = (payload or {}).get("channel") or self.channels.get(request.sid, "main")
-        return manager().get(name)
+    def _channel(self, payload: dict, right: str | None = None):
+        """Return the channel an event names (or the connection's), if the asker has `right` on it."""
+        name = payload.get("channel")
+        channel = manager().get(self._conn().channel if name is None else check_name(name))
+        if right is not None:
+            require(right, channel)
+        return channel
+
+    def _enter(self, conn: Connection, channel, sid: str | None = None) -> None:
+        conn.channel = channel.name
+        join_room(room(channel.name), sid=sid)
+        self._regroup(conn, channel, sid)
+        manager().attach(channel.name, +1)
+
+    def _regroup(self, conn: Connection, channel, sid: str | None = None) -> None:
+        """Put a connection in or out of the channel's operators' room, as its right to read gaze says."""
+        if "read_gaze" in rights(channel, principal_of(conn)):
+            join_room(gaze_room(channel.name), sid=sid)
+        else:
+            leave_room(gaze_room(channel.name), sid=sid)
+
+    def _leave(self, conn: Connection) -> None:
+        leave_room(room(conn.channel))
+        leave_room(gaze_room(conn.channel))
+        manager().attach(conn.channel, -1)
 
     def on_connect(self, auth=None):
-        name = (auth or {}).get("channel", "main") if isinstance(auth, dict) else "main"
-        if name not in manager().channels:
-            name = "main"
-        self.channels[request.sid] = name
-        join_room(f"ch:{name}")
-        emit("state", manager().get(name).state())
+        auth = auth if isinstance(auth, dict) else {}
+        name = auth.get("channel")
+        channel = manager().channels.get(name) if isinstance(name, str) else None
+        channel = channel or manager().get("main")
+        who = principal(auth.get("token"))
+        try:
+            require("view", channel, who)
+            conn = connections().add(request.sid, who.address, channel.name)
+        except RequestError as exc:
+            raise ConnectionRefusedError({"code": exc.code, "message": str(exc)}) from None
+        conn.user_id = who.user_id
+        for token in who.tokens:
+            conn.add_token(token)
+        trackers().open(request.sid)
+        self._enter(conn, channel)
+        emit("state", channel.state())
 
     def on_disconnect(self, reason=None):
-        self.channels.pop(request.sid, None)
+        conn = connections().remove(request.sid)
+        if conn is not None:
+            manager().attach(conn.channel, -1)
         trackers().drop(request.sid)
 
     @acked
     def on_join(self, payload):
-        channel = manager().open(payload.get("channel", "main"))
-        old = self.channels.get(request.sid)
-        if old:
-            leave_room(f"ch:{old}")
-        self.channels[request.sid] = channel.name
-        join_room(f"ch:{channel.name}")
-        return {"protocol": PROTOCOL, "state": channel.state(), "effects": manager().effects(),
-                "filter": filter_specs()}
+        conn = self._conn("control")
+        name, token = check_name(payload.get("channel", "main")), payload.get("token")
+        if token is not None and not isinstance(token, str):
+            raise RequestError("bad_type", "'token' must be a string")
+        channel, given = manager().channels.get(name), None
+        if channel is None:
+            channel, given = self._create(conn, name)
+        require("view", channel, principal(token))
+        conn.add_token(token)
+        self._leave(conn)
+        self._enter(conn, channel)
+        reply = {"protocol": PROTOCOL, "state": channel.state(), "effects": manager().effects(),
+                 "filter": filter_specs(), "role": role(channel), "rights": sorted(rights(channel))}
+        return {**reply, "token": given} if given else reply
+
+    def _create(self, conn: Connection, name: str):
+        """Open a channel owned by the asker; in tokens mode, give it the owner's token."""
+        who = principal()
+        if not authority().may_create(who):
+            raise RequestError("forbidden", "only invited clients may open channels on this server")
+        owner = f"user:{who.user_id}" if who.user_id is not None else conn.subject
+        channel = manager().open(name, tenure=Tenure.new(owner, conn.address))
+        if authority().open:
+            return channel, None
+        token, _ = authority().mint(name, channel.tenure.instance, "owner", owner)
+        conn.add_token(token)
+        return channel, token
 
     @acked
     def on_gaze(self, payload):
-        channel = self._channel(payload)
+        self._conn("gaze")
+        channel = self._channel(payload, "gaze")
         t = number(payload, "t", time.time())
         source = payload.get("source", "mouse")
         if source not in ("mouse", "external"):
@@ -59,17 +127,19 @@ class GazecastNamespace(Namespace):
         sample = GazeSample(t=t, x=unit(payload, "x"), y=unit(payload, "y"),
                             source=source, t_server=time.time())
         channel.set_gaze(sample)
-        emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=f"ch:{channel.name}",
-             include_self=False)
+        emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=gaze_room(channel.name), include_self=False)
         return None
 
     @acked
     def on_control(self, payload):
-        channel = self._channel(payload)
+        self._conn("control")
+        channel = self._channel(payload, "control")
         unknown = set(payload) - {"channel", "effect", "enabled", "params", "order", "filter", "source", "size"}
         if unknown:
-            raise RequestError("bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
+            raise RequestError("bad_request", f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
         source, size = payload.get("source"), payload.get("size")
+        if source is not None or size is not None:
+            require("reconfigure", channel)
         manager().check_reconfigure(source, size)
         channel.control(effect=payload.get("effect"), enabled=payload.get("enabled"),
                         params=payload.get("params"), order=payload.get("order"),
@@ -77,10 +147,44 @@ class GazecastNamespace(Namespace):
         if source is not None or size is not None:
             channel.reconfigure(source, tuple(size) if size else None)
         state = channel.state()
-        emit("state", state, to=f"ch:{channel.name}")
+        emit("state", state, to=room(channel.name))
         return {"state": state}
 
+    @acked
+    def on_invite(self, payload):
+        self._conn("control")
+        channel = self._channel(payload, "invite")
+        given = payload.get("role", "operator")
+        if not isinstance(given, str):
+            raise RequestError("bad_type", "'role' must be a string")
+        if given not in ROLES[1:]:
+            raise RequestError("bad_request", f"'role' must be one of {', '.join(ROLES[1:])}")
+        life = number(payload, "expires_in", authority().max_age)
+        if not 0 < life <= authority().max_age:
+            raise RequestError("out_of_range", f"'expires_in' must be in (0, {authority().max_age:g}] seconds")
+        token, claims = authority().mint(channel.name, channel.tenure.instance, given, expires_in=life)
+        return {"token": token, **claims.to_dict()}
 
+    @acked
+    def on_revoke(self, payload):
+        self._conn("control")
+        token = payload.get("token")
+        if not isinstance(token, str):
+            raise RequestError("bad_type", "'token' must be a string")
+        claims = authority().claims(token)
+        if claims is None:
+            raise RequestError("bad_token", "not a valid token, or expired, or revoked already")
+        if claims.channel == EVERY_CHANNEL or claims.channel not in manager().channels:
+            if not authority().is_admin(principal()):
+                raise RequestError("forbidden", "only the server's token may revoke this token")
+        else:
+            require("invite", manager().get(claims.channel))
+        authority().revoke(claims)
+        offload(authority().save)
+        for conn in connections().holding(token):
+            if conn.channel in manager().channels:
+                self._regroup(conn, manager().get(conn.channel), conn.sid)
+        return {"revoked": claims.id}
 
 
 from .tracking import TrackingEvents  # noqa: E402

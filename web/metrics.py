@@ -1,7 +1,7 @@
 """Prometheus text exposition of the channels' frame rates, viewers and per-stage timings."""
 from flask import Blueprint, Response
 
-from .context import manager
+from .api import visible_health
 
 bp = Blueprint("metrics", __name__)
 
@@ -22,7 +22,7 @@ def metrics():
              "# TYPE gazecast_stage_seconds gauge",
              "# HELP gazecast_render_path How the last frame was rendered: 1 for its path (gl, cpu or mixed).",
              "# TYPE gazecast_render_path gauge"]
-    for name, c in manager().health().items():
+    for name, c in visible_health().items():  # the channels the scraper's token operates
         ch = _labels(channel=name)
         lines += [f"gazecast_fps{ch} {c['fps']}", f"gazecast_viewers{ch} {c['viewers']}",
                   f"gazecast_frames_total{ch} {c['frames']}", f"gazecast_rerenders_total{ch} {c['rerenders']}"]

@@ -5,22 +5,31 @@ from flask import Blueprint, Response, jsonify, request
 
 from pipeline.errors import RequestError
 
+from .authority import require
 from .context import error, manager
 
 bp = Blueprint("stream", __name__)
 NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache"}
+STATUS = {"forbidden": 403}  # other refusals here: an unknown channel, 404
 
 
 @bp.errorhandler(RequestError)
 def _refuse(exc: RequestError):
-    return jsonify(error(exc.code, str(exc))), 404
+    return jsonify(error(exc.code, str(exc))), STATUS.get(exc.code, 404)
+
+
+def _watchable(name: str):
+    """Return a channel the asker may watch."""
+    channel = manager().get(name)
+    require("view", channel)
+    return channel
 
 
 @bp.get("/stream.mjpg")
 @bp.get("/stream/<name>.mjpg")
 def stream(name: str = "main"):
     """Stream a channel as multipart/x-mixed-replace, one JPEG per part."""
-    channel = manager().get(name)
+    channel = _watchable(name)
     if channel.error:
         return jsonify(error("channel_failed", channel.error)), 503
     sock = _eventlet_socket(request.environ)
@@ -80,8 +89,11 @@ def _frames_to_socket(channel, sock):
 
 @bp.get("/snapshot/<name>.jpg")
 def snapshot(name: str):
-    """Return the latest rendered frame of a channel, rendering one if nobody watches."""
-    channel = manager().get(name)
+    """Return the latest rendered frame of a channel, rendering one if nobody watches (a snapshot does not
+    keep an idle channel open)."""
+    channel = _watchable(name)
+    if channel.error:
+        return jsonify(error("channel_failed", channel.error)), 503
     seq = channel.request_frame()
     _, jpeg = channel.broadcaster.wait_newer(seq, timeout=15.0)
     if jpeg is None:

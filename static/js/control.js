@@ -147,7 +147,7 @@
   const pipelineEl = document.getElementById("pipeline");
   async function pollPipeline() {
     try {
-      const c = (await (await fetch("/healthz")).json()).channels[gazecast.channel];
+      const c = (await gazecast.getJSON("/healthz")).channels[gazecast.channel];
       if (!c) return;
       const ms = (k) => (c.stage_ms[k] == null ? "–" : c.stage_ms[k].toFixed(1));
       const gl = `GL (${c.gl ? c.gl.renderer : "?"})`;

@@ -63,7 +63,7 @@
   // Frames arriving at the <img>: count loads of the multipart stream is not possible, so poll /healthz.
   async function pollFps() {
     try {
-      const h = await (await fetch("/healthz")).json();
+      const h = await gazecast.getJSON("/healthz");
       const c = h.channels[gazecast.channel];
       if (c) fpsEl.textContent = `${c.fps.toFixed(1)} fps · ${c.viewers} viewer(s)`;
     } catch (e) { fpsEl.textContent = "– fps"; }

@@ -1,5 +1,6 @@
 """Tracker request checks that need no model: calibration settings, filter changes, view rectangles."""
 import math
+import time
 
 import pytest
 
@@ -111,3 +112,58 @@ def test_view_rectangles_are_checked():
     for bad in ([0, 0, 0, 1], [0, 0, 1], "all", [0, 0, math.nan, 1]):
         with pytest.raises(RequestError):
             check_view(bad)
+
+
+def test_a_tracker_lives_and_dies_with_its_connection():
+    from config import Config
+    from pipeline.tracking import TrackerPool
+
+    pool = TrackerPool(Config().weights, "cpu")
+    with pytest.raises(RequestError) as err:
+        pool.get("never-connected")  # no tracker for a connection the pool does not know
+    assert err.value.code == "disconnected" and pool.trackers == {}
+    pool.open("a")
+    tracker = pool.get("a")
+    assert pool.get("a") is tracker and list(pool.trackers) == ["a"]
+    pool.drop("a")
+    assert pool.trackers == {}
+    with pytest.raises(RequestError):
+        pool.get("a")
+
+
+def test_a_tracker_that_finishes_loading_after_its_connection_left_is_not_kept():
+    import threading
+
+    from config import Config
+    from pipeline.tracking import TrackerPool
+
+    pool = TrackerPool(Config().weights, "cpu")
+    pool.open("gone")
+    outcome = []
+    loading = threading.Thread(target=lambda: outcome.append(_code(lambda: pool.get("gone"))))
+    loading.start()
+    time.sleep(0.005)  # the model is loading (tens of ms) when the connection drops
+    pool.drop("gone")
+    loading.join(timeout=30)
+    assert outcome == ["disconnected"] and pool.trackers == {}
+
+
+def test_the_pool_holds_at_most_max_trackers():
+    from config import Config
+    from pipeline.tracking import TrackerPool
+
+    pool = TrackerPool(Config().weights, "cpu", max_trackers=1)
+    pool.open("a")
+    pool.open("b")
+    pool.get("a")
+    assert _code(lambda: pool.get("b")) == "too_many_trackers"
+    pool.drop("a")
+    assert pool.get("b") is pool.trackers["b"]
+
+
+def _code(fn):
+    try:
+        fn()
+    except RequestError as exc:
+        return exc.code
+    return "ok"

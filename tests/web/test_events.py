@@ -138,8 +138,12 @@ def test_a_channel_switches_source_and_size_from_the_control_panel(app, client, 
 
 
 def test_a_missing_model_is_reported_not_crashed(app, sio):
+    import numpy as np
+    import simplejpeg
+
     app.extensions["gazecast.trackers"].weights = "/nonexistent/weights.pt"
-    ack = sio.emit("frame", {"jpeg": b"\xff\xd8\xff\xd9", "t": 1.0}, callback=True)
+    jpeg = simplejpeg.encode_jpeg(np.zeros((16, 16, 3), np.uint8))
+    ack = sio.emit("frame", {"jpeg": jpeg, "t": 1.0}, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "model_unavailable"
     assert "/nonexistent/weights.pt" in ack["error"]["message"]
     assert sio.emit("gaze", {"x": 0.5, "y": 0.5}, callback=True) == {"ok": True}
