@@ -33,9 +33,14 @@ def main(argv=None) -> int:
     log.info("GL renderer: %s (%s)", gl_info["renderer"], gl_info["version"])
     log.info("torch device: %s", torch_device(config.torch_device))
 
+    from store import StoreError
     from web import create_app, socketio
 
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except StoreError as exc:  # a database that is away, or newer than this code
+        print(f"gazecast: {exc}", file=sys.stderr)
+        return 2
     log.info("serving on http://%s:%d/ (async mode %s)", config.host, config.port, config.async_mode)
     socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True,
                  log_output=config.log_level.upper() == "DEBUG")

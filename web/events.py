@@ -59,6 +59,7 @@ class GazecastNamespace(Namespace):
         sample = GazeSample(t=t, x=unit(payload, "x"), y=unit(payload, "y"),
                             source=source, t_server=time.time())
         channel.set_gaze(sample)
+        self.keep(channel, sample)  # into the user's recording, if one runs (web/record_events.py)
         emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=f"ch:{channel.name}",
              include_self=False)
         return None
@@ -83,10 +84,11 @@ class GazecastNamespace(Namespace):
 
 
 
+from .record_events import RecordEvents  # noqa: E402
 from .tracking import TrackingEvents  # noqa: E402
 
 
-class Handlers(GazecastNamespace, TrackingEvents):
+class Handlers(RecordEvents, GazecastNamespace, TrackingEvents):
     """The default namespace with every handler."""
 
 

@@ -22,6 +22,7 @@
   async function run() {
     const camera = new GazeCamera({});
     localStorage.removeItem("gazecast.calibration");
+    localStorage.removeItem("gazecast.calibration_id");  // the account's copy (static/js/account.js)
     await camera.start();
     await call({ action: "clear" });
     field.hidden = false;
@@ -40,6 +41,8 @@
         `precision RMS ${r.precision_rms_px.toFixed(1)} px (${r.precision_rms_deg.toFixed(2)}°), ` +
         `${r.n_targets} validation targets. Saved: the viewer uses it when its camera starts.`;
       window.gazecastReport = r;
+      const points = Number(document.getElementById("points").value);  // account.js keeps it for a logged-in user
+      document.dispatchEvent(new CustomEvent("gazecast:calibrated", { detail: { calibration: fit.calibration, report: r, points } }));
     } catch (e) {
       report.textContent = `calibration failed: ${e.message}`;
       window.gazecastReport = { error: e.message };
