@@ -43,6 +43,8 @@ class _Buffer:
 class Recorder:
     """Batch writer for every running recording of this server process."""
 
+    WAKE_AT = 2000  # buffered rows of one recording that wake the worker before its interval
+
     def __init__(self, db: Database, threads, interval: float = 0.5, max_pending: int = 20000,
                  stale: float = 10.0, clock=None):
         import time
@@ -144,6 +146,8 @@ class Recorder:
             buf.rows += rows
             buf.events += finished
             buf.received += len(rows)
+            if len(buf.rows) >= self.WAKE_AT:  # a fast source: write now rather than at the next interval
+                self._wake.set()
             if len(buf.rows) > self.max_pending:  # the database has been away for long: drop the oldest
                 cut = len(buf.rows) - self.max_pending
                 del buf.rows[:cut]
