@@ -69,14 +69,18 @@ def current_account() -> Account | None:
     sid = getattr(request, "sid", None)
     if sid is not None and sid in _sockets:
         return _sockets[sid]
-    user = flask_login.current_user
-    return user if user and user.is_authenticated else None
+    return _logged_in()
+
+
+def _logged_in() -> Account | None:
+    """Return Flask-Login's user of this request (the object, not the proxy), None when anonymous."""
+    user = flask_login.current_user._get_current_object()  # a proxy would load the user again at each use
+    return user if user.is_authenticated else None
 
 
 def remember_socket(sid: str) -> Account | None:
     """Note the account a Socket.IO connection carries (its session at connect) and return it."""
-    user = flask_login.current_user
-    _sockets[sid] = user if user and user.is_authenticated else None
+    _sockets[sid] = _logged_in()
     return _sockets[sid]
 
 

@@ -88,8 +88,9 @@ class LiveRecordings:
             else:
                 found = [] if sample.blink else running.detector.update(sample.x, sample.y, now)
                 service("recorder").add(running.id, sample.to_dict(), found, now, 0.0)
-        except StoreError:  # stopped meanwhile (by another connection, or swept): gaze goes on
-            self.by_key.pop((account.id, channel_name), None)
+        except StoreError:  # stopping (a stop waits for the database), or stopped elsewhere: gaze goes on
+            if service("recorder").status(running.id) is None:
+                self.by_key.pop((account.id, channel_name), None)
 
     @staticmethod
     def _close_fixation(running: LiveRecording) -> None:
