@@ -159,7 +159,7 @@ def main(argv=None) -> int:
         return 2
     recording = rec.to_dict()
     total = len(frame_times(recording["duration"], recording["fps"]))
-    bar = tqdm(total=total, unit="frame", desc=f"replay {rec.id}", disable=a.progress_lines or None)
+    bar = tqdm(total=total, unit="frame", desc=f"replay {rec.id}", disable=a.progress_lines)
 
     def progress(done: int) -> None:
         bar.update(1)

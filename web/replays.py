@@ -85,8 +85,8 @@ class ReplayJobs:
         part, log_path = self.dir / f"{job.rec_id}.part.mp4", self.dir / f"{job.rec_id}.log"
         cmd = [sys.executable, "-m", "pipeline.replay", job.rec_id, "--out", str(part), "--user-id", job.user_id,
                "--database-url", self.config.sqlalchemy_url(), "--progress-lines"]
-        with open(log_path, "wb") as err:
-            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, env=os.environ.copy())
+        with open(log_path, "wb") as err, \
+                subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, env=os.environ.copy()) as proc:
             for line in proc.stdout:
                 words = line.decode(errors="replace").split()
                 if len(words) == 3 and words[0] == "progress":

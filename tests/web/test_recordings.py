@@ -205,3 +205,20 @@ def test_calibrations_are_kept_and_offered_to_any_browser(app, client, alice):
     ack = alice.emit("record", {"action": "start", "calibration_id": saved["id"]}, callback=True)
     rec = alice.emit("record", {"action": "stop"}, callback=True)["id"]
     assert ack["ok"] and "1.25°" in client.get("/recordings").text and rec
+
+
+def test_the_page_renders_a_replay_in_the_background_with_progress(client, alice, tmp_path):
+    rec = record(alice, [(0.2 + i / 100, 0.5) for i in range(40)], pause=0.02)["id"]
+    job = alice.emit("replay", {"id": rec}, callback=True)
+    assert job["ok"] and job["job"]["state"] == "running"
+    updates, deadline = [], time.monotonic() + 120
+    while time.monotonic() < deadline and not (updates and updates[-1]["state"] != "running"):
+        updates += [m["args"][0] for m in alice.get_received() if m["name"] == "replay"]
+        time.sleep(0.2)
+    assert updates[-1]["state"] == "done", updates[-1]
+    assert any(u["state"] == "running" and u["done"] > 0 for u in updates)  # progress came before the end
+    video = client.get(updates[-1]["url"])
+    data = video.data
+    video.close()  # send_file's file
+    assert video.status_code == 200 and video.mimetype == "video/mp4" and data[4:8] == b"ftyp"
+    assert 'id="replay-link" href' in client.get(f"/recordings/{rec}").text
