@@ -42,8 +42,18 @@ def main(argv=None) -> int:
         print(f"gazecast: {exc}", file=sys.stderr)
         return 2
     log.info("serving on http://%s:%d/ (async mode %s)", config.host, config.port, config.async_mode)
-    socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True,
-                 log_output=config.log_level.upper() == "DEBUG")
+    import signal
+
+    from web.database import close_store
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop: write what is buffered
+    try:
+        socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True,
+                     log_output=config.log_level.upper() == "DEBUG")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        close_store(app)  # the recorder's last samples reach the database
     return 0
 
 

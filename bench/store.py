@@ -91,7 +91,9 @@ class _FastHasher:
 
 def load(clients: int, seconds: float, rate: float, log_dir: Path, database_url: str | None) -> dict:
     """Run `clients` users recording mouse gaze at `rate` Hz for `seconds` against one eventlet server."""
-    env = {"GAZECAST_DATABASE_URL": database_url} if database_url else {}
+    env = {"GAZECAST_LOGIN_LIMIT": "1000 per minute"}  # 50 registrations from one address, in seconds
+    if database_url:
+        env["GAZECAST_DATABASE_URL"] = database_url
     server = Server("--size", "640x360", log_path=log_dir / "load.log", env=env)
     proc = psutil.Process(server.proc.pid)
     try:

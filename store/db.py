@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -43,17 +44,21 @@ def open_engine(url: str) -> Engine:
 
 
 class Database:
-    """Short sessions on one engine, for calls made off the server's loop (one session per call)."""
+    """Short sessions on one engine, for calls made off the server's loop (one session per call).
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    `lock` (a real, reentrant OS-thread lock) lets one thread at a time into SQLAlchemy: under eventlet's
+    monkey patching, SQLAlchemy's own locks (its connection pool's) are green locks, and two OS threads
+    contending for one make eventlet switch to a greenlet of another thread (greenlet.error)."""
+
+    def __init__(self, engine: Engine, lock=None):
+        self.engine, self.lock = engine, lock or threading.RLock()
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextlib.contextmanager
     def session(self):
         """Yield a session in a transaction: committed on success, rolled back on error."""
         try:
-            with self.sessions() as s, s.begin():
+            with self.lock, self.sessions() as s, s.begin():
                 yield s
         except UNAVAILABLE as exc:
             raise StoreError("store_unavailable", f"the database is unavailable: {_first_line(exc)}") from None

@@ -148,7 +148,11 @@ class RowCursor:
     """A server-side cursor over one recording's rows, read batch by batch (each call off the loop)."""
 
     def __init__(self, db: Database, user_id: str, rec_id, model, batch: int):
-        self.columns = model.COLUMNS
+        self.columns, self._lock = model.COLUMNS, db.lock
+        with self._lock:
+            self._open(db, user_id, rec_id, model, batch)
+
+    def _open(self, db: Database, user_id: str, rec_id, model, batch: int) -> None:
         self._session = db.sessions()
         try:
             self.recording = Recordings._owned(self._session, user_id, rec_id)
@@ -165,8 +169,10 @@ class RowCursor:
 
     def next_batch(self) -> list[tuple]:
         """Return the next rows, [] at the end."""
-        return [tuple(r) for r in next(self._partitions, [])]
+        with self._lock:
+            return [tuple(r) for r in next(self._partitions, [])]
 
     def close(self) -> None:
         """End the read and give the connection back."""
-        self._session.close()
+        with self._lock:
+            self._session.close()

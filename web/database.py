@@ -31,7 +31,7 @@ def init_store(app: Flask, config) -> None:
         engine = prepare_engine(db.engine)
         check_revision(engine, MIGRATIONS)
         command.upgrade(app.extensions["migrate"].migrate.get_config(MIGRATIONS), "head")
-    database = Database(engine)
+    database = Database(engine, threading.RLock())  # a real lock: see Database
     app.extensions["gazecast.store"] = {
         "accounts": Accounts(database), "recordings": Recordings(database), "calibrations": Calibrations(database),
         "presets": Presets(database),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from pipeline.osthread import offload
+from pipeline.osthread import offload, threading
 from pipeline.replay import content_frame
 from render.plots import heatmap_png, scanpath_png, timeline_png
 
@@ -42,8 +42,16 @@ def forget_pictures(rec) -> None:
     cache.delete_many(*(f"picture:{etag_of(rec, kind)}" for kind in KINDS))
 
 
+_drawing = threading.Lock()  # matplotlib's own locks are green under eventlet: one OS thread draws at a time
+
+
 def render_picture(recordings, user_id: str, rec, kind: str) -> bytes:
-    """Render one picture (on a worker thread: database reads, content decoding, drawing)."""
+    """Render one picture (on a worker thread: database reads, content decoding, then drawing)."""
+    with _drawing:
+        return _render(recordings, user_id, rec, kind)
+
+
+def _render(recordings, user_id: str, rec, kind: str) -> bytes:
     if kind == "scanpath":
         fixations = [(e.x, e.y, e.duration) for e in recordings.events(user_id, rec.id, "fixation")]
         return scanpath_png(content_frame(rec.source, (rec.width, rec.height), rec.fps, rec.frame_at), fixations)

@@ -88,3 +88,41 @@ def test_a_database_that_goes_away_refuses_record_while_streaming_and_gaze_go_on
     finally:
         stop.set()
         server.stop()
+
+
+def test_many_users_record_and_draw_at_once_under_eventlet(tmp_path):
+    """Database and picture work from many OS threads at once (eventlet's pool) neither fails nor stalls."""
+    server = Server("--size", "320x180", log_path=tmp_path / "many.log", env={"GAZECAST_LOGIN_LIMIT": "1000 per minute"})
+    errors = []
+    try:
+        https = [session_for(server.url, f"user{i}") for i in range(30)]
+        sockets = [socket_for(server.url, h) for h in https]
+        for i, sio in enumerate(sockets):
+            assert sio.call("join", {"channel": f"own{i}"}, timeout=30)["ok"]
+
+        together = threading.Barrier(len(sockets))
+
+        def user(sio, http):
+            try:
+                together.wait()  # every user starts at the same moment: the database calls contend
+                for _ in range(2):
+                    assert sio.call("record", {"action": "start"}, timeout=30)["ok"]
+                    for _ in range(10):
+                        assert sio.call("gaze", {"x": 0.4, "y": 0.6}, timeout=30) == {"ok": True}
+                    stop = sio.call("record", {"action": "stop"}, timeout=30)
+                    assert stop["samples"] == 10, stop
+                assert http.get(f"{server.url}/recordings/{stop['id']}/heatmap.png", timeout=120).ok
+            except Exception as exc:  # reported below, with the server's log
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=user, args=pair) for pair in zip(sockets, https)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for sio in sockets:
+            sio.disconnect()
+    finally:
+        server.stop()
+    log = (tmp_path / "many.log").read_text()
+    assert not errors and "Traceback" not in log, (errors[:3], log[-3000:])
