@@ -89,12 +89,14 @@ class _FastHasher:
         return "unused"
 
 
-def load(clients: int, seconds: float, rate: float, log_dir: Path, database_url: str | None) -> dict:
-    """Run `clients` users recording mouse gaze at `rate` Hz for `seconds` against one eventlet server."""
+def load(clients: int, seconds: float, rate: float, log_dir: Path, database_url: str | None,
+         record: bool = True) -> dict:
+    """Run `clients` users sending mouse gaze at `rate` Hz for `seconds` against one eventlet server, recording it
+    (or, record=False, the same without recording: the baseline)."""
     env = {"GAZECAST_LOGIN_LIMIT": "1000 per minute"}  # 50 registrations from one address, in seconds
     if database_url:
         env["GAZECAST_DATABASE_URL"] = database_url
-    server = Server("--size", "640x360", log_path=log_dir / "load.log", env=env)
+    server = Server("--size", "640x360", log_path=log_dir / f"load-{record}.log", env=env)
     proc = psutil.Process(server.proc.pid)
     try:
         sessions = [session_for(server.url, f"user{i}") for i in range(clients)]
@@ -109,7 +111,8 @@ def load(clients: int, seconds: float, rate: float, log_dir: Path, database_url:
         def run(i: int) -> None:
             sio = sockets[i]
             start.wait()
-            assert sio.call("record", {"action": "start"}, timeout=30)["ok"]
+            if record:
+                assert sio.call("record", {"action": "start"}, timeout=30)["ok"]
             t_end, k = time.monotonic() + seconds, 0
             while (now := time.monotonic()) < t_end:
                 t0 = time.perf_counter()
@@ -121,7 +124,8 @@ def load(clients: int, seconds: float, rate: float, log_dir: Path, database_url:
                     errors.append(ack)
                 k += 1
                 time.sleep(max(0.0, now + 1 / rate - time.monotonic()))
-            stored[i] = sio.call("record", {"action": "stop"}, timeout=60)["samples"]
+            if record:
+                stored[i] = sio.call("record", {"action": "stop"}, timeout=60)["samples"]
 
         threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
         cpu0 = proc.cpu_times()
@@ -205,11 +209,14 @@ def main() -> None:
     pictures = heatmap(log_dir)
     print(f"heatmap: first {pictures['first']:.1f} ms, cached {pictures['cached']:.2f} ms, "
           f"304 {pictures['revalidated']:.2f} ms ({pictures['first'] / pictures['cached']:.0f}x)")
+    base = load(a.clients, a.seconds, a.rate, log_dir, None, record=False)
+    print("without recording", base)
     run = load(a.clients, a.seconds, a.rate, log_dir, None)
-    print(run)
+    print("recording", run)
     if a.write:
         body = [f"{a.rows:,} samples of a camera tracker spread over 10 recordings, written by the recorder's flush "
-                "(one transaction, an ORM `insert()` executemany per table); median of 3 runs.", "",
+                "(one transaction; on PostgreSQL the rows go by COPY, elsewhere by the ORM's `insert()` executemany); "
+                "median of 3 runs.", "",
                 "| database | samples/s | target |", "|---|---:|---|"]
         body += [f"| {name} | {r:,.0f} | ≥ 50,000: {'met' if r >= 50_000 else 'NOT met'} |" for name, r in rates.items()]
         body += [f"| PostgreSQL 15, the ORM's executemany instead of COPY (one run, for comparison) | {compare:,.0f} | |"]
@@ -219,13 +226,16 @@ def main() -> None:
                  "client: n² messages, a cost of the channel, not of recording); each `gaze` is sent once the last "
                  "one's ack came back (as the viewer does). The 50 clients are threads of one Python process on the "
                  "same 2 cores as the server.", "",
-                 "| figure | value |", "|---|---:|",
-                 f"| gaze acknowledged / stored at stop | {run['sent']:,} / {run['stored']:,} ({run['errors']} errors) |",
-                 f"| achieved rate per user | {run['achieved_hz']:.1f} Hz |",
-                 f"| ack round trip p50 / p95 / max | {run['p50']:.1f} / {run['p95']:.1f} / {run['max']:.1f} ms |",
-                 f"| server CPU while recording | {100 * run['cpu']:.0f} % of one core |",
+                 "| figure | recording | the same gaze, not recorded (baseline, same run) |", "|---|---:|---:|",
+                 f"| gaze acknowledged / stored at stop | {run['sent']:,} / {run['stored']:,} ({run['errors']} errors) "
+                 f"| {base['sent']:,} / - ({base['errors']} errors) |",
+                 f"| achieved rate per user | {run['achieved_hz']:.1f} Hz | {base['achieved_hz']:.1f} Hz |",
+                 f"| ack round trip p50 / p95 / max | {run['p50']:.1f} / {run['p95']:.1f} / {run['max']:.1f} ms "
+                 f"| {base['p50']:.1f} / {base['p95']:.1f} / {base['max']:.1f} ms |",
+                 f"| server CPU | {100 * run['cpu']:.0f} % of one core | {100 * base['cpu']:.0f} % |",
                  f"| server RSS before / right after / 5 s after | {run['rss_before']:.0f} / {run['rss_after']:.0f} / "
-                 f"{run['rss_later']:.0f} MiB |", "",
+                 f"{run['rss_later']:.0f} MiB | {base['rss_before']:.0f} / {base['rss_after']:.0f} / "
+                 f"{base['rss_later']:.0f} MiB |", "",
                  f"Heatmap of a 60 s, 30 Hz recording over a 1280x720 content frame ({pictures['bytes'] / 1e3:.0f} kB "
                  f"PNG), over HTTP on loopback; medians of {pictures['recordings']} recordings, "
                  f"{pictures['repeats']} repeats each:", "",

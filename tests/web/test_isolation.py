@@ -52,6 +52,8 @@ EVENTS = [("replay", {"id": "{rec}"}), ("calibrations", {"action": "load", "id":
 
 def test_another_users_objects_are_not_found_anywhere(world):
     app, a, b, alice, bob, ids = world
+    heard = {m["name"] for m in bob.get_received()}
+    assert not heard & {"recording", "replay"}, heard  # Alice's progress went to her pages only
     fill = lambda text: text.format(**ids)  # noqa: E731
     for path in GETS:
         assert b.get(fill(path)).status_code == 404, path
