@@ -96,7 +96,9 @@ def load(clients: int, seconds: float, rate: float, log_dir: Path, database_url:
     env = {"GAZECAST_LOGIN_LIMIT": "1000 per minute"}  # 50 registrations from one address, in seconds
     if database_url:
         env["GAZECAST_DATABASE_URL"] = database_url
-    server = Server("--size", "640x360", log_path=log_dir / f"load-{record}.log", env=env)
+    run_dir = log_dir / ("load-recording" if record else "load-baseline")  # a fresh instance folder per run
+    run_dir.mkdir()
+    server = Server("--size", "640x360", log_path=run_dir / "server.log", env=env)
     proc = psutil.Process(server.proc.pid)
     try:
         sessions = [session_for(server.url, f"user{i}") for i in range(clients)]
@@ -236,6 +238,7 @@ def main() -> None:
                  f"| server RSS before / right after / 5 s after | {run['rss_before']:.0f} / {run['rss_after']:.0f} / "
                  f"{run['rss_later']:.0f} MiB | {base['rss_before']:.0f} / {base['rss_after']:.0f} / "
                  f"{base['rss_later']:.0f} MiB |", "",
+                 "Recording adds its own work to the same loop and GIL: each sample is checked and buffered on the loop, and the worker's flush (its rows turned into parameters by SQLAlchemy) holds the GIL for a few ms every half second; the difference between the two columns is that cost, on a machine whose 2 cores also run the 50 clients.", "",
                  f"Heatmap of a 60 s, 30 Hz recording over a 1280x720 content frame ({pictures['bytes'] / 1e3:.0f} kB "
                  f"PNG), over HTTP on loopback; medians of {pictures['recordings']} recordings, "
                  f"{pictures['repeats']} repeats each:", "",

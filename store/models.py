@@ -128,33 +128,41 @@ class Calibration(Base):
 
     @classmethod
     def from_fit(cls, user_id: str, params, report, points) -> "Calibration":
-        """Check a fit's parameters and report (shape, finite numbers) and make the row."""
+        """Check a fit (gaze.Calibration.to_dict(): an object of finite numbers, checked as a fit by the caller)
+        and its validation report, and make the row."""
         if not isinstance(params, dict) or not isinstance(report, dict):
             raise StoreError("invalid", "'calibration' and 'report' must be objects")
-        try:
-            mean, std, coef = list(params["mean"]), list(params["std"]), [list(r) for r in params["coef"]]
-            degree, use_head = params["degree"], params["use_head"]
-        except (KeyError, TypeError):
-            raise StoreError("invalid", "a calibration has degree, use_head, mean, std and coef") from None
-        if degree not in (1, 2) or not isinstance(use_head, bool) or not 2 <= len(mean) <= 16 \
-                or len(std) != len(mean) or len(coef) != len(mean) + 1 or any(len(r) != 2 for r in coef):
-            raise StoreError("invalid", "the calibration's coefficients do not fit its features")
-        for i, v in enumerate(mean + std + [c for r in coef for c in r]):
-            _finite(v, f"calibration[{i}]")
+        if _numbers(params) > 2000:
+            raise StoreError("too_long", "a calibration has at most 2000 numbers")
         fields = ("accuracy_px", "accuracy_deg", "precision_rms_px", "precision_rms_deg")
         clean = {k: _finite(report.get(k), k, 0.0, 1e6) for k in fields}
         clean["n_targets"] = int(_finite(report.get("n_targets"), "n_targets", 1, 100))
+        if isinstance(report.get("quality"), str) and len(report["quality"]) <= 20:
+            clean["quality"] = report["quality"]
         if points not in (5, 9, 13):
             raise StoreError("out_of_range", "points must be 5, 9 or 13")
-        return cls(id=new_id(), user_id=user_id, created_at=utcnow(), points=points,
-                   params={"degree": degree, "use_head": use_head, "mean": mean, "std": std, "coef": coef},
-                   report=clean, accuracy_deg=clean["accuracy_deg"], precision_deg=clean["precision_rms_deg"])
+        return cls(id=new_id(), user_id=user_id, created_at=utcnow(), points=points, params=params, report=clean,
+                   accuracy_deg=clean["accuracy_deg"], precision_deg=clean["precision_rms_deg"])
 
     def to_dict(self, with_params: bool = False) -> dict:
         """Return the JSON form (the fit's parameters only when asked)."""
         d = {"id": self.id, "created_at": aware(self.created_at).isoformat(), "points": self.points,
              "report": self.report}
         return {**d, "calibration": self.params} if with_params else d
+
+
+def _numbers(value, depth: int = 0) -> int:
+    """Count the numbers of a JSON value of finite numbers, booleans and short strings; raise on anything else."""
+    if isinstance(value, bool) or (isinstance(value, str) and len(value) <= 40):
+        return 0
+    if isinstance(value, (int, float)):
+        _finite(value, "calibration")
+        return 1
+    if depth < 4 and isinstance(value, list):
+        return sum(_numbers(v, depth + 1) for v in value)
+    if depth < 4 and isinstance(value, dict) and all(isinstance(k, str) and len(k) <= 40 for k in value):
+        return sum(_numbers(v, depth + 1) for v in value.values())
+    raise StoreError("invalid", "a calibration is an object of numbers, lists and short names")
 
 
 class Preset(Base):

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from flask import request
 from flask_socketio import join_room
 
+from gaze.calibration import Calibration as Fit
 from pipeline.errors import RequestError
 
 from .acks import acked
@@ -79,7 +80,7 @@ class RecordEvents:
     def on_calibrations(self, payload):
         account, action, calibrations = _account(), payload.get("action"), service("calibrations")
         if action == "save":
-            return stored(calibrations.save, account.id, payload.get("calibration"), payload.get("report"),
+            return stored(calibrations.save, account.id, _fit(payload.get("calibration")), payload.get("report"),
                           payload.get("points"))
         if action == "list":
             return {"calibrations": stored(calibrations.history, account.id)}
@@ -116,6 +117,15 @@ class RecordEvents:
         if rec.status == "recording":
             raise RequestError("recording_running", "stop the recording before replaying it")
         return {"job": replays().start(account.id, rec.id)}
+
+
+def _fit(calibration):
+    """Return a calibration the gaze package can load (what `calibration` `load` will take), or refuse it."""
+    try:
+        Fit.from_dict(calibration)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise RequestError("invalid", f"not a calibration: {exc}") from None
+    return calibration
 
 
 def stored_now(fn, *args):

@@ -54,12 +54,15 @@ def test_tokens_are_kept_as_hashes_and_revoked_by_their_owner_only(store, alice,
 
 
 @pytest.mark.parametrize("change,code", [
-    ({"coef": [[0.1, 0.0]]}, "invalid"),
     ({"mean": [0.0, float("nan")]}, "invalid"),
-    ({"degree": 7}, "invalid"),
+    ({"coef": [[float("inf"), 0.0]]}, "invalid"),
+    ({"mean": [0.0] * 2001}, "too_long"),
+    ({"degree": {"deep": [[[[1.0]]]]}}, "invalid"),
+    ({"note": "x" * 41}, "invalid"),
 ])
-def test_a_calibration_must_be_a_fit(store, alice, change, code):
+def test_a_calibration_must_be_finite_numbers(store, alice, change, code):
     assert code_of(store["calibrations"].save, alice.id, {**GOOD_FIT, **change}, GOOD_REPORT, 5) == code
+    assert code_of(store["calibrations"].save, alice.id, [1.0], GOOD_REPORT, 5) == "invalid"
     assert store["calibrations"].history(alice.id) == []
 
 

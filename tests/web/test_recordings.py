@@ -12,6 +12,7 @@ from tests.web.conftest import build_app, close_app
 from tests.web.users import post_form, register
 from web import socketio
 
+# a gaze.calibration.Calibration.to_dict() of this gaze package (keep in step with it: the server loads it to check)
 GOOD_FIT = {"degree": 1, "use_head": False, "mean": [0.0, 0.0], "std": [1.0, 1.0],
             "coef": [[0.1, 0.0], [0.0, 0.1], [0.5, 0.5]]}
 GOOD_REPORT = {"accuracy_px": 40.0, "accuracy_deg": 1.25, "precision_rms_px": 5.0, "precision_rms_deg": 0.2,
