@@ -5,6 +5,7 @@ The only module with process-wide side effects (monkey patching, logging set-up,
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 
@@ -46,7 +47,13 @@ def main(argv=None) -> int:
 
     from web.database import close_store
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop: write what is buffered
+    def terminate(*_) -> None:
+        """A service manager's stop: write what the recorder holds, then exit (raising here would land in
+        whichever green thread the signal interrupted)."""
+        close_store(app)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
     try:
         socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True,
                      log_output=config.log_level.upper() == "DEBUG")

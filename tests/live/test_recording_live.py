@@ -126,3 +126,22 @@ def test_many_users_record_and_draw_at_once_under_eventlet(tmp_path):
         server.stop()
     log = (tmp_path / "many.log").read_text()
     assert not errors and "Traceback" not in log, (errors[:3], log[-3000:])
+
+
+def test_a_stopped_server_writes_what_it_buffered(tmp_path):
+    """SIGTERM (a service manager's stop) writes the recorder's buffer before the process ends."""
+    url = f"sqlite:///{tmp_path / 'term.db'}"
+    server = server_on(tmp_path, url, "term")
+    http = session_for(server.url, "alice")
+    sio = socket_for(server.url, http)
+    rec = sio.call("record", {"action": "start"}, timeout=30)["id"]
+    for i in range(40):
+        assert sio.call("gaze", {"x": i / 40, "y": 0.5}, timeout=10) == {"ok": True}
+    server.stop()  # right away: most of these are still in the buffer
+    sio.disconnect()
+    again = server_on(tmp_path, url, "again")
+    try:
+        samples = http.get(f"{again.url}/api/recordings/{rec}/samples", timeout=30).json()["samples"]
+    finally:
+        again.stop()
+    assert [s["x"] for s in samples] == [i / 40 for i in range(40)]
