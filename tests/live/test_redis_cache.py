@@ -5,9 +5,8 @@ import time
 import pytest
 import redis
 
-from tests.support import free_port
-from tests.web.conftest import build_app, close_app
-from tests.web.users import register
+from tests.live.users import session_for, socket_for
+from tests.support import Server, free_port
 
 
 @pytest.fixture
@@ -30,21 +29,19 @@ def redis_url(tmp_path):
 
 
 def test_pictures_and_login_limits_live_in_the_shared_redis(tmp_path, redis_url):
-    app = build_app(tmp_path, message_queue=redis_url)
+    server = Server("--size", "320x180", "--message-queue", redis_url, log_path=tmp_path / "server.log")
     try:
-        client = app.test_client()
-        register(client, "alice")
-        store = app.extensions["gazecast.store"]  # Socket.IO's test client refuses a message queue: record directly
-        user = store["accounts"].authenticate("alice", "correct horse battery")
-        rec = store["recorder"].begin(user.id, channel="main", source="demo", size=[320, 180], fps=30.0, chain=[],
-                                      filter={}).id
-        for i in range(10):
-            store["recorder"].add(rec, {"x": 0.4, "y": 0.4, "source": "mouse"})
-        store["recorder"].stop(user.id, rec)
-        assert client.get(f"/recordings/{rec}/heatmap.png").headers["X-Cache"] == "miss"
-        assert client.get(f"/recordings/{rec}/heatmap.png").headers["X-Cache"] == "hit"
+        http = session_for(server.url, "alice")
+        sio = socket_for(server.url, http)
+        assert sio.call("record", {"action": "start"}, timeout=30)["ok"]
+        for _ in range(10):
+            sio.call("gaze", {"x": 0.4, "y": 0.4}, timeout=10)
+        rec = sio.call("record", {"action": "stop"}, timeout=30)["id"]
+        sio.disconnect()
+        assert http.get(f"{server.url}/recordings/{rec}/heatmap.png", timeout=60).headers["X-Cache"] == "miss"
+        assert http.get(f"{server.url}/recordings/{rec}/heatmap.png", timeout=60).headers["X-Cache"] == "hit"
     finally:
-        close_app(app)
+        server.stop()
     keys = [k.decode() for k in redis.Redis.from_url(redis_url).keys("*")]
     assert any(k.startswith("gazecast:picture:heatmap-") for k in keys), keys
     assert any("LIMITER" in k for k in keys), keys  # the registration counted against the address, in Redis
