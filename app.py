@@ -5,6 +5,7 @@ The only module with process-wide side effects (monkey patching, logging set-up,
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 
@@ -40,10 +41,16 @@ def main(argv=None) -> int:
     log.info("GL renderer: %s (%s)", gl_info["renderer"], gl_info["version"])
     log.info("torch device: %s", torch_device(config.torch_device))
 
+    from store import StoreError
     from web import create_app
+    from web.database import close_store
     from web.serving import serve
 
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except StoreError as exc:  # a database that is away, or newer than this code
+        print(f"gazecast: {exc}", file=sys.stderr)
+        return 2
     url = f"http://{config.host}:{config.port}"
     log.info("serving on %s/ (async mode %s)", url, config.async_mode)
     if auth_mode(config.auth, config.host) == "tokens":
@@ -54,7 +61,22 @@ def main(argv=None) -> int:
                  "%s/control?token=%s", (claims.expires - time.time()) / 86400, url, token)
     elif config.public:
         log.warning("serving open to the network: anyone who reaches %s may do anything (--auth open)", url)
-    serve(app, config)
+
+    import signal
+
+    def terminate(*_) -> None:
+        """A service manager's stop: write what the recorder holds, then exit (raising here would land in
+        whichever green thread the signal interrupted)."""
+        close_store(app)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        serve(app, config)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        close_store(app)  # the recorder's last samples reach the database
     return 0
 
 

@@ -38,10 +38,10 @@ class Config:
     max_frame_bytes: int = 400_000  # largest webcam JPEG accepted by the `frame` event
     shaders_dir: str = str(ROOT / "shaders")  # where effect programs live
     media_dir: str = str(ROOT / "media")  # video and image files clients may choose as a source
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'gazecast.db'}"  # SQLAlchemy URL
+    database_url: str = "sqlite:///gazecast.db"  # SQLAlchemy URL; a relative SQLite path is in the instance folder
     message_queue: str | None = None  # redis:// URL shared by several server processes
     max_payload: int = 1_000_000  # largest Socket.IO message accepted, bytes
-    secret_key: str = field(default_factory=lambda: os.urandom(16).hex(), repr=False)  # signs tokens
+    secret_key: str | None = field(default=None, repr=False)  # signs sessions and tokens; None: made once, kept in the instance folder
     log_level: str = "INFO"
     # ---- who may do what (docs/security.md) ----
     public: bool = False  # serve on an address other than loopback: must be asked for on purpose
@@ -67,6 +67,22 @@ class Config:
     max_trackers: int = 64  # connections with a gaze tracker (an eye model each) at once
     render_idle: float = 10.0  # seconds without a viewer after which a channel's render thread stops
     channel_idle: float = 120.0  # seconds without viewers or connections after which a channel closes
+    # ---- accounts and recordings (store/, web/auth.py, web/recordings.py) ----
+    instance_path: str = str(ROOT / "instance")  # the SQLite database, the secret key, the picture cache, replays
+    record_flush_s: float = 0.5  # recorded samples reach the database at least this often (seconds)
+    record_stale_s: float = 10.0  # a running recording no server has flushed for this long is marked interrupted
+    record_max_pending: int = 20000  # samples held per recording while the database is away (then oldest dropped)
+    login_limit: str = "10 per minute"  # login and registration attempts per client address
+    cache_timeout: int = 86400  # seconds a rendered picture of a recording stays cached
+    max_replays: int = 2  # replay videos rendered at once by one server process
+
+    def sqlalchemy_url(self) -> str:
+        """Return the database URL with a relative SQLite path made absolute in the instance folder."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and not self.database_url.startswith(prefix + "/") \
+                and ":memory:" not in self.database_url:
+            return prefix + str(Path(self.instance_path) / self.database_url[len(prefix):])
+        return self.database_url
 
     @classmethod
     def from_env(cls, environ=None) -> "Config":
@@ -121,7 +137,10 @@ def parse_args(argv=None, environ=None) -> Config:
                         "cpu: the twins even on a GPU")
     p.add_argument("--torch-device", default=base.torch_device, help="auto, cpu or cuda[:N]")
     p.add_argument("--weights", default=base.weights, help="eye CNN checkpoint (default models/gaze_cnn.pt)")
-    p.add_argument("--database-url", default=base.database_url, help="SQLAlchemy URL (SQLite default)")
+    p.add_argument("--database-url", default=base.database_url,
+                   help="SQLAlchemy URL (default: SQLite in the instance folder; postgresql+psycopg://... for PostgreSQL)")
+    p.add_argument("--instance-path", default=base.instance_path,
+                   help="folder of the SQLite database, the secret key, cached pictures and replays")
     p.add_argument("--message-queue", default=base.message_queue,
                    help="redis:// URL to share Socket.IO events between server processes")
     p.add_argument("--log-level", default=base.log_level, help="DEBUG, INFO, WARNING, ...")
@@ -150,6 +169,6 @@ def parse_args(argv=None, environ=None) -> Config:
                         width=width, height=height, fps=a.fps, jpeg_quality=a.jpeg_quality,
                         gl_device=a.gl_device, render_path=a.render_path, torch_device=a.torch_device,
                         weights=a.weights,
-                        database_url=a.database_url, message_queue=a.message_queue,
+                        database_url=a.database_url, message_queue=a.message_queue, instance_path=a.instance_path,
                         log_level=a.log_level, public=a.public, auth=a.auth, anonymous_role=a.anonymous_role,
                         **{name: getattr(a, name) for name in LIMIT_FLAGS})

@@ -43,6 +43,10 @@ class DemoSource:
         self._index += 1
         return self._frame
 
+    def seek(self, seconds: float) -> None:
+        """Go to a time of the demo (replays and pictures of recordings start where they ask)."""
+        self._index = max(0, int(round(seconds * self.fps)))
+
     def close(self) -> None:
         """Release nothing: the demo holds only memory."""
 
@@ -129,6 +133,12 @@ class VideoSource:
         self._frames_read += 1
         self._bgr = bgr
         return _to_rgba(bgr, self.size, self._frame)
+
+    def seek(self, seconds: float) -> None:
+        """Go to a time of the video (from the start when past its end)."""
+        frames = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        index = int(round(seconds * self.fps))
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, index % frames if frames > 0 else 0)
 
     def close(self) -> None:
         """Release the decoder."""

@@ -31,3 +31,21 @@ def sharpness(rgb: np.ndarray, cx: float, cy: float, half: int = 12) -> float:
 @pytest.fixture
 def frame_factory():
     return detail_frame
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the whole session (Debian's binaries, a throw-away cluster)."""
+    from tests.pg import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database: a SQLite file, then a fresh database on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgres").create_database()

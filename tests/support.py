@@ -39,9 +39,11 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")
+        # each server keeps its database, secret key and caches beside its log, not in the checkout
+        instance = {"GAZECAST_INSTANCE_PATH": str(Path(log_path).parent / "instance")}
         self.proc = subprocess.Popen([sys.executable, str(script), "--port", str(self.port), *args],
                                      cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})})
+                                     env={**os.environ, **instance, **(env or {})})
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 60.0) -> None:

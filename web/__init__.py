@@ -1,10 +1,14 @@
 """The Flask app factory: configuration, Socket.IO, the channel manager and the blueprints."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask_socketio import SocketIO
 
 from config import ROOT, Config
+
+from .database import init_store, instance_secret
 
 socketio = SocketIO()
 
@@ -17,10 +21,13 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     config = config or Config.from_env()
     if test_config:
         config = config.replace(**test_config)
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    app.config.update(SECRET_KEY=config.secret_key, GAZECAST=config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(Path(config.instance_path).resolve()))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(SECRET_KEY=config.secret_key or instance_secret(app.instance_path), GAZECAST=config)
     socketio.init_app(app, async_mode=config.async_mode, message_queue=config.message_queue,
                       max_http_buffer_size=config.max_payload)
+    init_store(app, config)  # accounts and recordings: the database first, so a refused schema stops start-up
 
     from pipeline.authority import Authority, auth_mode
     from pipeline.devices import gl_probe, torch_device
@@ -37,10 +44,14 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
                                           "torch": torch_device(config.torch_device)}
     app.extensions["gazecast.trackers"] = TrackerPool(config.weights, torch_device(config.torch_device),
                                                       config.max_trackers)
-    app.extensions["gazecast.authority"] = Authority(auth_mode(config.auth, config.host), config.secret_key,
+    app.extensions["gazecast.authority"] = Authority(auth_mode(config.auth, config.host), app.config["SECRET_KEY"],
                                                      config.anonymous_role, config.token_max_age,
                                                      config.revocations)
     app.extensions["gazecast.connections"] = Connections(config)
+
+    from . import accounts
+
+    accounts.init_app(app, config)
 
     from . import api, metrics, pages, stream
 

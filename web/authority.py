@@ -42,8 +42,11 @@ def principal_of(conn) -> Principal:
 
 
 def _user_id() -> str | None:
-    """The logged-in user's id: accounts (Flask-Login's current_user) plug in here; none until they exist."""
-    return None
+    """The logged-in user's id (session cookie or API token), None when anonymous."""
+    from .identity import current_account
+
+    account = current_account()
+    return None if account is None else account.id
 
 
 def role(channel, who: Principal | None = None) -> str:

@@ -127,6 +127,7 @@ class GazecastNamespace(Namespace):
         sample = GazeSample(t=t, x=unit(payload, "x"), y=unit(payload, "y"),
                             source=source, t_server=time.time())
         channel.set_gaze(sample)
+        self.keep(channel, sample)  # into the user's recording, if one runs (web/record_events.py)
         emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=gaze_room(channel.name), include_self=False)
         return None
 
@@ -187,10 +188,11 @@ class GazecastNamespace(Namespace):
         return {"revoked": claims.id}
 
 
+from .record_events import RecordEvents  # noqa: E402
 from .tracking import TrackingEvents  # noqa: E402
 
 
-class Handlers(GazecastNamespace, TrackingEvents):
+class Handlers(RecordEvents, GazecastNamespace, TrackingEvents):
     """The default namespace with every handler."""
 
 

@@ -54,6 +54,7 @@ class TrackingEvents:
         sample = result["sample"]
         if sample is not None:
             channel.set_gaze(sample)
+            self.keep(channel, sample, result["events"])  # into the user's recording (web/record_events.py)
             emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=gaze_room(channel.name), include_self=False)
         return {"gaze": sample.to_dict() if sample else None, "reason": result["reason"],
                 "events": result["events"], "timings": result["timings"]}

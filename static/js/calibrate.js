@@ -22,6 +22,7 @@
   async function run() {
     const camera = new GazeCamera({});
     localStorage.removeItem("gazecast.calibration");
+    localStorage.removeItem("gazecast.calibration_id");  // the account's copy (static/js/account.js)
     await camera.start();
     await call({ action: "clear" });
     field.hidden = false;
@@ -50,6 +51,10 @@
       }
       redo.hidden = r.quality === "good";
       window.gazecastReport = r;
+      if (r.quality !== "poor") {  // account.js keeps it for a logged-in user
+        const points = Number(document.getElementById("points").value);
+        document.dispatchEvent(new CustomEvent("gazecast:calibrated", { detail: { calibration: fit.calibration, report: r, points } }));
+      }
     } catch (e) {
       report.textContent = `calibration failed: ${e.message}`;
       redo.hidden = false;

@@ -2,15 +2,29 @@
 import pytest
 
 from web import create_app, socketio
+from web.database import close_store
+
+
+def build_app(tmp_path, database_url: str | None = None, **settings):
+    """Create a test app (threading mode, small frames) on a database, its instance folder in tmp_path."""
+    app = create_app(test_config={"async_mode": "threading", "width": 320, "height": 180,
+                                  "database_url": database_url or f"sqlite:///{tmp_path / 'test.db'}",
+                                  "instance_path": str(tmp_path / "instance"), **settings})
+    app.config["TESTING"] = True
+    return app
+
+
+def close_app(app) -> None:
+    """Stop the channels, the recorder and the database connections of a test app."""
+    app.extensions["gazecast"].close()
+    close_store(app)
 
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(test_config={"async_mode": "threading", "width": 320, "height": 180,
-                                  "database_url": f"sqlite:///{tmp_path / 'test.db'}"})
-    app.config["TESTING"] = True
+    app = build_app(tmp_path)
     yield app
-    app.extensions["gazecast"].close()
+    close_app(app)
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def test_a_calibration_with_a_wrong_shape_is_refused_and_frames_still_work(app, 
     import numpy as np
     import simplejpeg
 
-    bad = {"degree": 2, "use_head": True, "mean": [0.0] * 8, "std": [1.0] * 8, "coef": [[1.0, 2.0, 3.0]]}
+    bad = {"version": 2, "degree": 2, "coef": [[1.0, 2.0, 3.0]], "screen_mm": [530, 300]}
     ack = sio.emit("calibration", {"action": "load", "calibration": bad}, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "bad_calibration"
     jpeg = simplejpeg.encode_jpeg(np.zeros((120, 160, 3), np.uint8))
