@@ -40,6 +40,7 @@ class EyeParams:
     vignette: float = 1.0  # darkening towards the patch edge (0 when pasted into a face)
     squash: float = 1.0  # horizontal foreshortening of a turned head (1 = frontal)
     lid_pitch: float | None = None  # the eye's elevation in the head, which the lids follow (None: pitch)
+    lid_follow: float = 1.0  # how much the lids follow that elevation (people and renderers differ)
 
 
 def gaze_vector(yaw: float, pitch: float) -> np.ndarray:
@@ -61,7 +62,7 @@ def _lids(x: np.ndarray, p: EyeParams):
     """Return the upper and lower lid y (mm) above each x; the lids follow pitch."""
     u = np.clip(x / EYE_HALF_W, -1, 1)
     shape = np.clip(1 - u ** 2, 0, None) ** 0.75 * (1 + 0.12 * u)
-    pitch = p.pitch if p.lid_pitch is None else p.lid_pitch
+    pitch = (p.pitch if p.lid_pitch is None else p.lid_pitch) * p.lid_follow
     lower = (3.6 - 0.04 * pitch) * shape + 0.6
     upper_open = (5.6 + 0.11 * pitch) * shape * (1 + 0.1 * u) - 0.4
     upper = lower - p.openness * (lower + upper_open)

@@ -44,6 +44,7 @@ class Eye3D:
     corner_t: float = -1.15  # temporal corner azimuth, radians (negative: image left)
     corner_n: float = 0.95  # nasal corner azimuth
     skew: float = 0.1  # the highest point of the upper lid moves this far towards the nose
+    lid_follow: float = 0.6  # how far the upper lid follows the eye's elevation (radians per radian)
     skin: tuple = (0.45, 0.55, 0.75)
     sclera: tuple = (0.85, 0.87, 0.9)
     iris_a: tuple = (0.25, 0.35, 0.45)
@@ -102,8 +103,8 @@ def lid_margins(e: Eye3D, az: np.ndarray, elev_gaze: float) -> tuple[np.ndarray,
     u = np.clip((az - mid) / half, -1, 1)
     shape = np.clip(1 - u * u, 0, None) ** 0.8
     upper_shape = shape * (1 + e.skew * u) ** 2 / (1 + e.skew) ** 0.5
-    lower = -(e.lo_open - 0.25 * elev_gaze) * shape
-    upper_open = (e.up_open + 0.6 * elev_gaze) * upper_shape
+    lower = -(e.lo_open - 0.4 * e.lid_follow * elev_gaze) * shape
+    upper_open = (e.up_open + e.lid_follow * elev_gaze) * upper_shape
     upper = lower + e.openness * (upper_open - lower)
     return upper, lower
 

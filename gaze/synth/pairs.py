@@ -119,6 +119,7 @@ def person_ray(rng: np.random.Generator) -> dict:
         ball_r=rng.uniform(11.4, 12.6), centre=(rng.normal(0, 0.7), rng.normal(0, 0.6), rng.uniform(9.0, 12.0)),
         iris_r=rng.uniform(5.5, 6.2), kappa=(rng.normal(0, 1.5), rng.normal(0, 1.0)),
         up_open=rng.uniform(0.3, 0.55), lo_open=rng.uniform(0.22, 0.42), corner_t=rng.uniform(-1.3, -1.0),
+        lid_follow=rng.uniform(0.0, 1.1),
         corner_n=rng.uniform(0.8, 1.05), skew=rng.uniform(-0.1, 0.3), skin=skin,
         sclera=tuple(np.clip(np.array([0.86, 0.88, 0.92]) * rng.uniform(0.75, 1.05) + rng.normal(0, 0.03, 3), 0, 1)),
         iris_a=iris_a, iris_b=iris_b, iris_seed=int(rng.integers(1 << 30)), light=light,
@@ -133,7 +134,7 @@ def person_patch(rng: np.random.Generator) -> EyeParams:
     """Draw what stays the same for both eyes of one 2-D analytic person."""
     from .data import random_params
 
-    return random_params(rng)
+    return replace(random_params(rng), lid_follow=rng.uniform(0.0, 1.5))
 
 
 def draw_eye(family: str, person, head_n: np.ndarray, gaze_n: np.ndarray, pupil_ratio: float, openness: float,

@@ -20,7 +20,7 @@ import numpy as np
 from ..face_model import EYE_CORNERS, LOWER_LID, UPPER_LID
 from ..geometry import Screen, vector_to_angles
 from ..headpose import HeadPose, camera_matrix, head_pose
-from ..normalize import F_N, PATCH_H, PATCH_W, mirror_vector, rotation, warp
+from ..normalize import F_N, PATCH_H, PATCH_W, PX_PER_MM, mirror_vector, rotation, warp
 from .eye3d import Eye3D, _rot, render
 from .pairs import MIRROR, Pairs, camera_params, finish, person_ray, random_pupil_openness, store
 
@@ -177,8 +177,9 @@ def find_face(frame: np.ndarray, landmarker=None) -> Face | None:
     return None if pose is None else Face(frame, pts, K, pose)
 
 
-def _opening(face: Face, k: int, W: np.ndarray, openness: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the eye's lid polygon in patch pixels, open and with the upper lid lowered to `openness`."""
+def _opening(face: Face, k: int, W: np.ndarray, openness: float, lift: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Return the eye's lid polygon in patch pixels: as photographed, and with the upper lid lifted by
+    `lift` pixels at its middle (following the eye's elevation) and then lowered to `openness`."""
     outer, inner = EYE_CORNERS[k]
     upper = [outer, *UPPER_LID[k], inner]
     lower = [outer, *LOWER_LID[k], inner]
@@ -186,8 +187,11 @@ def _opening(face: Face, k: int, W: np.ndarray, openness: float) -> tuple[np.nda
     up, lo = pts(upper), pts(lower)
     order = np.argsort(lo[:, 0])
     lo_at_up = np.interp(up[:, 0], lo[order, 0], lo[order, 1])
+    width = max(1.0, up[:, 0].max() - up[:, 0].min())
+    bow = np.clip(1 - ((up[:, 0] - up[:, 0].mean()) / (width / 2)) ** 2, 0, 1)  # corners stay put
+    lifted = np.minimum(up[:, 1] - lift * bow, lo_at_up - 0.5)
     closed_up = up.copy()
-    closed_up[:, 1] = lo_at_up + openness * (up[:, 1] - lo_at_up)
+    closed_up[:, 1] = lo_at_up + openness * (lifted - lo_at_up)
     return np.vstack([up, lo[::-1]]), np.vstack([closed_up, lo[::-1]])
 
 
@@ -200,12 +204,13 @@ def _upper_curve(polygon: np.ndarray, n_upper: int) -> tuple[np.ndarray, np.ndar
 
 def _lower_lid(patch: np.ndarray, opened: np.ndarray, closed: np.ndarray, n_upper: int,
                stretch: float = 14.0) -> np.ndarray:
-    """Slide the photograph's upper lid down to the closed margin, stretching the skin above it."""
+    """Slide the photograph's upper lid to the new margin (down to close, up to lift), the skin above
+    stretching or folding with it."""
     xs = np.arange(patch.shape[1], dtype=np.float32)
     old = np.interp(xs, *_upper_curve(opened, n_upper))
     new = np.interp(xs, *_upper_curve(closed, n_upper))
     inside = (xs >= opened[:, 0].min()) & (xs <= opened[:, 0].max())
-    dy = np.where(inside, np.maximum(new - old, 0), 0).astype(np.float32)
+    dy = np.where(inside, new - old, 0).astype(np.float32)
     dy = cv2.GaussianBlur(dy[None, :], (0, 0), 1.5)[0]
     ys = np.arange(patch.shape[0], dtype=np.float32)[:, None]
     fade = np.clip(1 - (old[None, :] - ys) / stretch, 0, 1) * (ys <= new[None, :] + 1)
@@ -234,7 +239,10 @@ def repaint_eye(face: Face, k: int, gaze: np.ndarray, pupil_ratio: float, openne
     ball, lab = render(e, size, F_N * SS, ss=1, rng=rng, lids=False)
     if mirror:
         ball, lab["mask"] = cv2.flip(ball, 1), cv2.flip(lab["mask"], 1)
-    opened, closed = _opening(face, k, W, openness)
+    # the upper lid follows the eye's elevation in the head, by a person's own amount
+    elevation = vector_to_angles(face.pose.R.T @ gaze)[1]
+    lift = elevation * person.get("lid_follow", 0.6) * 0.1 * PX_PER_MM * SS  # ~1 mm per 10 degrees
+    opened, closed = _opening(face, k, W, openness, lift)
     m_open = np.zeros(size, np.float32)
     cv2.fillPoly(m_open, [np.round(opened * 4).astype(np.int32)], 1.0, cv2.LINE_AA, shift=2)
     m_now = np.zeros(size, np.float32)
