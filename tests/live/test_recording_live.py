@@ -92,7 +92,10 @@ def test_a_database_that_goes_away_refuses_record_while_streaming_and_gaze_go_on
 
 def test_many_users_record_and_draw_at_once_under_eventlet(tmp_path):
     """Database and picture work from many OS threads at once (eventlet's pool) neither fails nor stalls."""
-    server = Server("--size", "320x180", log_path=tmp_path / "many.log", env={"GAZECAST_LOGIN_LIMIT": "1000 per minute"})
+    server = Server("--size", "320x180", log_path=tmp_path / "many.log", env={"GAZECAST_LOGIN_LIMIT": "1000 per minute",
+                         # 30 users on one address, each with a channel of their own (limits are tested in tests/abuse)
+                         "GAZECAST_MAX_CHANNELS": "40", "GAZECAST_MAX_CHANNELS_PER_ADDRESS": "40",
+                         "GAZECAST_MAX_CHANNELS_PER_USER": "4", "GAZECAST_MAX_CONNECTIONS_PER_ADDRESS": "200"})
     errors = []
     try:
         https = [session_for(server.url, f"user{i}") for i in range(30)]

@@ -35,6 +35,14 @@ def record(sio, points, pause: float = 0.0) -> dict:
 
 
 @pytest.fixture
+def app(tmp_path):
+    """Recordings of 300 samples sent at once: the per-connection gaze rate (tested in tests/abuse) is raised."""
+    app = build_app(tmp_path, gaze_rate=100000.0)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
 def alice(app, client):
     register(client, "alice")
     sio = connect(app, client)
