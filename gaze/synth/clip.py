@@ -54,10 +54,17 @@ def make_test_track(fps: float = 15.0, target_s: float = 1.0, free_s: float = 12
     return track
 
 
-def make_page_track(n_targets: int = 9, dwell_s: float = 1.5, free_s: float = 6.0, fps: float = 15.0) -> list[dict]:
-    """Return a track that looks where /calibrate shows its dots (each for `dwell_s`, from the camera's
-    start), then at the validation dots, then follows a pursuit: a person doing the app's calibration."""
+def make_page_track(n_targets: int = 9, dwell_s: float = 1.5, free_s: float = 6.0, fps: float = 15.0,
+                    react_s: float = 0.3) -> list[dict]:
+    """Return a track that looks where /calibrate shows its dots (each for `dwell_s`, the first shown as the
+    camera starts), then at the validation dots, then follows a pursuit: a person doing the app's calibration.
+
+    The eyes stay on the screen's centre for `react_s` first, so each dot is reached that long after it
+    appears (a person's saccade latency is 0.2-0.3 s), never before."""
     track, i = [], 0
+    for _ in range(int(round(react_s * fps))):
+        track.append(_frame(i, i / fps, 0.5, 0.5, 4.0, 1.0, "lead-in", [0.5, 0.5]))
+        i += 1
     for segment, points in (("calibration", target_layout(n_targets)), ("validation", VALIDATION_TARGETS)):
         for tx, ty in points:
             for _ in range(int(round(dwell_s * fps))):

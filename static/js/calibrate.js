@@ -11,11 +11,14 @@
     return ack;
   };
 
+  // Each dot for DWELL_MS on a fixed schedule (round trips do not stretch it); returns when the last ends.
   async function show(points) {
+    let next = performance.now();
     for (const [x, y] of points) {
       target.style.left = `${x * 100}%`; target.style.top = `${y * 100}%`;
       await call({ action: "target", x, y, t: Date.now() / 1000 });
-      await sleep(DWELL_MS);
+      next += DWELL_MS;
+      await sleep(Math.max(0, next - performance.now()));
     }
   }
 
@@ -23,13 +26,14 @@
     const camera = new GazeCamera({});
     localStorage.removeItem("gazecast.calibration");
     localStorage.removeItem("gazecast.calibration_id");  // the account's copy (static/js/account.js)
-    await camera.start();
-    await call({ action: "clear" });
-    field.hidden = false;
     try {
+      // the server's tracker is made and reset before the camera starts, so the first dot follows at once
+      await call({ action: "clear" });
       const cm = Number(document.getElementById("screen-cm").value);
       const start = await call({ action: "start", points: Number(document.getElementById("points").value),
                                  screen_mm: [cm * 10, cm * 10 * screen.height / screen.width] });
+      await camera.start();
+      field.hidden = false;
       await show(start.targets);
       const fit = await call({ action: "fit" });
       await show(fit.validation_targets);

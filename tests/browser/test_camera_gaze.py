@@ -49,14 +49,14 @@ async ([track, bits, block, y0]) => {
     if (bit(0) !== 1 || bit(1) !== 0) return -1;
     let i = 0; for (let b = 0; b < bits; b++) i |= bit(b + 2) << b; return i;
   };
-  const frameAt = new Map(), results = [];
+  const frameAt = new Map(), phaseAt = new Map(), results = [];
   let phase = "wait", last = -1, target = null, done, fitting = null;
   const finished = new Promise((r) => { done = r; });
   const call = (payload) => gazecast.request("calibration", payload);
   await call({ action: "start", points: 9 });
   const cam = new GazeCamera({ loadCalibration: false,
     onCapture: (canvas, t) => {
-      const i = decode(canvas); frameAt.set(t, i);
+      const i = decode(canvas); frameAt.set(t, i); phaseAt.set(t, phase);
       if (i < 0 || i >= track.length) return;
       const e = track[i];
       if (phase === "wait" && i < last) phase = "calibrate";           // the clip looped: start at frame 0
@@ -67,7 +67,7 @@ async ([track, bits, block, y0]) => {
       if (phase === "free" && i < last) { phase = "end"; done(); }
       last = i;
     },
-    onAck: (ack, t) => { results.push({ i: frameAt.get(t), ack }); },
+    onAck: (ack, t) => { results.push({ i: frameAt.get(t), phase: phaseAt.get(t), ack }); },
   });
   const t0 = performance.now();
   await cam.start();
@@ -99,7 +99,7 @@ def test_page_gaze_follows_the_clip(clip, tmp_path):
     assert out["sent"] / out["seconds"] < 16.5, out
     free = [(track[r["i"]], r["ack"]["gaze"]) for r in out["results"]
             if r["i"] is not None and 0 <= r["i"] < len(track) and r["ack"]["ok"] and r["ack"]["gaze"]
-            and track[r["i"]]["segment"] == "free"]
+            and track[r["i"]]["segment"] == "free" and r["phase"] == "free"]  # the pass after the fit
     uncalibrated = sum(not g["extra"]["calibrated"] for _, g in free)
     assert uncalibrated <= 4, uncalibrated  # only frames sent before the fit's ack came back
     free = [(e, g) for e, g in free if g["extra"]["calibrated"]]

@@ -1,14 +1,14 @@
-"""End to end in Chromium with the fake-webcam face clip: register, calibrate (kept in the account), record
+"""End to end in Chromium with a fake-webcam face that looks where /calibrate shows its dots: register, calibrate (kept in the account), record
 10 s of camera gaze from the viewer, stop, open the recording and see its heatmap load."""
 import time
 
 from tests.browser.conftest import launch
-from tests.browser.test_camera_gaze import clip  # noqa: F401  the rendered face clip, as the webcam
+from tests.browser.test_camera_gaze import DWELL_MS, page_clip  # noqa: F401  a face that follows /calibrate's dots
 from tests.support import Server
 
 
-def test_register_calibrate_record_and_open_the_recording(clip, tmp_path):  # noqa: F811
-    path, _ = clip
+def test_register_calibrate_record_and_open_the_recording(page_clip, tmp_path):  # noqa: F811
+    path, _ = page_clip
     server = Server("--size", "640x360", log_path=tmp_path / "server.log")
     try:
         with launch(f"--use-file-for-fake-video-capture={path}") as browser:
@@ -22,8 +22,8 @@ def test_register_calibrate_record_and_open_the_recording(clip, tmp_path):  # no
             page.wait_for_url("**/recordings")
             assert page.locator("#who").inner_text() == "ada"
 
-            page.goto(server.url + "/calibrate?dwell=700")
-            page.select_option("#points", "5")
+            page.goto(server.url + f"/calibrate?dwell={DWELL_MS}")
+            page.select_option("#points", "9")
             page.click("#start")
             page.wait_for_function("window.gazecastSaved !== undefined", timeout=90000)
             assert page.evaluate("window.gazecastSaved.ok"), page.evaluate("window.gazecastSaved")
