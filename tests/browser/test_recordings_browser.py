@@ -1,5 +1,6 @@
-"""End to end in Chromium with a fake-webcam face that looks where /calibrate shows its dots: register, calibrate (kept in the account), record
-10 s of camera gaze from the viewer, stop, open the recording and see its heatmap load."""
+"""End to end in Chromium with a fake-webcam face that looks where /calibrate shows its dots: register,
+calibrate (kept in the account), record 10 s of camera gaze from the viewer, stop, open the recording and
+see its heatmap load."""
 import time
 
 from tests.browser.conftest import launch
