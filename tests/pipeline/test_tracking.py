@@ -138,14 +138,25 @@ def test_a_tracker_that_finishes_loading_after_its_connection_left_is_not_kept()
     from pipeline.tracking import TrackerPool
 
     pool = TrackerPool(Config().weights, "cpu")
+    started, dropped, loaded = threading.Event(), threading.Event(), []
+    load = pool._load
+
+    def slow_load():  # the model is loading when the connection drops, however fast it would load
+        started.set()
+        dropped.wait(30)
+        loaded.append(load())
+        return loaded[-1]
+
+    pool._load = slow_load
     pool.open("gone")
     outcome = []
     loading = threading.Thread(target=lambda: outcome.append(_code(lambda: pool.get("gone"))))
     loading.start()
-    time.sleep(0.005)  # the model is loading (tens of ms) when the connection drops
+    assert started.wait(30)
     pool.drop("gone")
+    dropped.set()
     loading.join(timeout=30)
-    assert outcome == ["disconnected"] and pool.trackers == {}
+    assert outcome == ["disconnected"] and pool.trackers == {} and len(loaded) == 1
 
 
 def test_the_pool_holds_at_most_max_trackers():
