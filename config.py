@@ -40,6 +40,11 @@ class Config:
     media_dir: str = str(ROOT / "media")  # video and image files clients may choose as a source
     database_url: str = "sqlite:///gazecast.db"  # SQLAlchemy URL; a relative SQLite path is in the instance folder
     message_queue: str | None = None  # redis:// URL shared by several server processes
+    # ---- several processes behind that Redis (web/cluster.py, docs/deployment.md) ----
+    lease_ttl: float = 2.5  # seconds a process's claim to render a channel lasts unless renewed
+    lease_renew: float = 1.0  # seconds between renewals of the leases a process holds (well under lease_ttl)
+    cluster_timeout: float = 2.0  # seconds to wait for the rendering process to apply a routed event
+    settings_ttl: float = 600.0  # seconds a channel's settings stay in Redis after its last holder went
     max_payload: int = 1_000_000  # largest Socket.IO message accepted, bytes
     secret_key: str | None = field(default=None, repr=False)  # signs sessions and tokens; None: made once, kept in the instance folder
     log_level: str = "INFO"

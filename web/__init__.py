@@ -48,6 +48,13 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
                                                      config.anonymous_role, config.token_max_age,
                                                      config.revocations)
     app.extensions["gazecast.connections"] = Connections(config)
+    if config.message_queue:  # several processes: each channel renders in one, reachable from all
+        from .cluster import Cluster
+        from .routing import apply
+
+        app.extensions["gazecast.cluster"] = Cluster(config, app.extensions["gazecast"],
+                                                     socketio.start_background_task, apply)
+        app.extensions["gazecast.cluster"].start()
 
     from . import accounts
 

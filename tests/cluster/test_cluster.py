@@ -1,0 +1,176 @@
+"""Three real gazecast processes behind a real Redis: any channel is reachable from any process.
+
+`main` renders in A. A control change sent to B changes the frames A renders and those a viewer on C
+receives; gaze sent to C moves A's picture; when A is killed, B or C renders `main` again within 5 s with
+the same settings and the viewer on C, still on its first connection, gets frames again."""
+import threading
+import time
+import urllib.request
+
+import numpy as np
+import redis
+import simplejpeg
+import socketio
+
+SPOTLIGHT = {"effect": "spotlight", "enabled": True,
+             "params": {"dim": 1.0, "radius": 0.35, "softness": 0.0, "desaturate": 0.0}}
+
+
+class Viewer:
+    """One MJPEG connection read on a thread: every frame kept with its arrival time."""
+
+    def __init__(self, url: str):
+        self.frames: list[tuple[float, bytes]] = []
+        self.error = None
+        self._response = urllib.request.urlopen(url, timeout=30)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        r = self._response
+        try:
+            while True:
+                line = r.readline()
+                if not line:
+                    return
+                if line.strip() != b"--frame":
+                    continue
+                headers = {}
+                while (line := r.readline().strip()):
+                    key, _, value = line.decode().partition(":")
+                    headers[key.strip().lower()] = value.strip()
+                self.frames.append((time.monotonic(), r.read(int(headers["content-length"]))))
+                del self.frames[:-50]
+        except Exception as exc:  # noqa: BLE001  the test reports it
+            self.error = exc
+
+    def frame_after(self, t: float, timeout: float) -> bytes | None:
+        """The first frame that arrived after monotonic time t, waiting up to timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for arrived, jpeg in list(self.frames):
+                if arrived > t:
+                    return jpeg
+            time.sleep(0.02)
+        return None
+
+    def close(self) -> None:
+        self._response.close()
+
+
+def grey(jpeg: bytes) -> np.ndarray:
+    return simplejpeg.decode_jpeg(jpeg, colorspace="GRAY")[..., 0].astype(float)
+
+
+def snapshot(server) -> np.ndarray:
+    with urllib.request.urlopen(server.url + "/snapshot/main.jpg", timeout=20) as r:
+        return grey(r.read())
+
+
+def renders(server) -> list:
+    return server.get_json("/healthz")["cluster"]["renders"]
+
+
+def client(server) -> socketio.Client:
+    sio = socketio.Client()
+    sio.connect(server.url, transports=["websocket"], wait_timeout=10)
+    return sio
+
+
+def left_brighter(frame: np.ndarray) -> bool:
+    w = frame.shape[1]
+    return frame[:, : w // 3].mean() > frame[:, 2 * w // 3:].mean() + 15
+
+
+def right_brighter(frame: np.ndarray) -> bool:
+    w = frame.shape[1]
+    return frame[:, 2 * w // 3:].mean() > frame[:, : w // 3].mean() + 15
+
+
+def wait_for(predicate, timeout: float = 5.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def test_control_on_b_and_gaze_on_c_drive_the_channel_rendered_in_a(cluster, redis_url):
+    a, b, c = cluster
+    plain = snapshot(a)  # A is the first asked for a frame: it takes the lease and renders main
+    assert renders(a) == ["main"] and renders(b) == [] and renders(c) == []
+    viewer = Viewer(c.url + "/stream/main.mjpg")
+    try:
+        assert viewer.frame_after(0, 10) is not None, "no frame reached the viewer on C"
+        assert abs(grey(viewer.frames[-1][1]).mean() - plain.mean()) < 10  # the same picture as A's
+        sio_b = client(b)
+        try:
+            t0 = time.perf_counter()
+            ack = sio_b.call("control", {"effect": "foveate", "enabled": False}, timeout=10)
+            assert ack["ok"], ack
+            ack = sio_b.call("control", SPOTLIGHT, timeout=10)
+            print(f"control ack round trip B -> A -> B: {1000 * (time.perf_counter() - t0) / 2:.1f} ms")
+            assert ack["ok"], ack
+            spot = next(e for e in ack["state"]["effects"] if e["name"] == "spotlight")
+            assert spot["enabled"] and spot["params"]["dim"] == 1.0
+            refused = sio_b.call("control", {"effect": "spotlight", "params": {"dim": 7}}, timeout=10)
+            assert not refused["ok"] and refused["error"]["code"] == "out_of_range", refused  # A's refusal, via B
+        finally:
+            sio_b.disconnect()
+        # A renders the change (B only forwarded it), and C's viewer receives it
+        assert wait_for(lambda: snapshot(a).mean() < 0.5 * plain.mean())
+        changed = time.monotonic()
+        assert grey(viewer.frame_after(changed, 5)).mean() < 0.5 * plain.mean()
+        assert renders(b) == [] and renders(c) == []
+        sio_c = client(c)
+        try:
+            assert sio_c.call("gaze", {"x": 0.15, "y": 0.5}, timeout=10)["ok"]
+            assert wait_for(lambda: left_brighter(snapshot(a)))
+            assert left_brighter(grey(viewer.frame_after(time.monotonic(), 5)))
+            ack = sio_c.call("gaze", {"x": 0.85, "y": 0.5}, timeout=10)
+            assert ack["ok"], ack
+            assert wait_for(lambda: right_brighter(snapshot(a)))
+            assert right_brighter(grey(viewer.frame_after(time.monotonic(), 5)))
+            assert right_brighter(snapshot(b))  # a snapshot from a process that renders nothing
+        finally:
+            sio_c.disconnect()
+    finally:
+        viewer.close()
+    keys = redis.Redis.from_url(redis_url).keys("gazecast:*")
+    r = redis.Redis.from_url(redis_url)
+    for key in keys:  # nothing the cluster keeps lives for ever
+        if not key.startswith(b"gazecast:picture"):
+            assert r.pttl(key) > 0, key
+
+
+def test_killing_the_rendering_process_moves_the_channel_and_the_viewer_keeps_watching(cluster):
+    a, b, c = cluster
+    assert renders(a) == ["main"]
+    viewer = Viewer(c.url + "/stream/main.mjpg")
+    try:
+        assert viewer.frame_after(0, 10) is not None
+        time.sleep(1.5)  # the holder writes the newest gaze to Redis once per lease renewal (1 s)
+        a.proc.kill()  # SIGKILL: no goodbye, the lease just stops being renewed
+        a.proc.wait()
+        killed = time.monotonic()
+        time.sleep(0.3)  # frames already on their way from A
+        jpeg = viewer.frame_after(time.monotonic(), 5.0)
+        took = time.monotonic() - killed
+        assert jpeg is not None, f"no frame on C within 5 s of killing A ({viewer.error})"
+        print(f"failover: the viewer on C had a new frame {took:.2f} s after A was killed")
+        assert renders(b) + renders(c) == ["main"]
+        # the same settings: the spotlight, at the last gaze (right)
+        frame = grey(jpeg)
+        assert frame.mean() < 0.6 * grey(viewer.frames[0][1]).mean() + 40
+        assert right_brighter(grey(viewer.frame_after(time.monotonic(), 5)))
+        sio_b = client(b)
+        try:
+            state = sio_b.call("control", {"effect": "spotlight", "enabled": False}, timeout=10)
+            assert state["ok"], state
+            assert not next(e for e in state["state"]["effects"] if e["name"] == "spotlight")["enabled"]
+        finally:
+            sio_b.disconnect()
+        assert viewer.error is None
+    finally:
+        viewer.close()

@@ -1,0 +1,307 @@
+"""Several server processes behind one Redis: which process renders each channel, and the way there.
+
+Each channel renders in exactly one process, the one holding its lease (a Redis key set with NX and a
+TTL, renewed by its holder). Its settings live in Redis beside the lease, so that another process can
+take it over when the holder dies. Every other process keeps a mirror of the channel: its clients'
+control and gaze events are sent to the holder (request and reply over Redis pub/sub, acknowledged once
+the holder applied them), and the holder's frames, published once per frame, feed the mirror's viewers.
+
+Keys (all expire): lease:<channel> (holder id, lease_ttl), settings:<channel> (JSON, settings_ttl),
+watchers:<channel> (a sorted set of the processes with viewers, one member each, lease_ttl).
+Pub/sub channels: inbox:<process> (requests and replies), frames:<channel> (JPEGs), settings (changes).
+
+Without a message queue none of this exists: every channel renders in the one process (web/routing.py).
+Everything here runs on the server's loop (green threads under eventlet: the redis client's sockets are
+patched), never on a render thread.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading  # green under eventlet
+import time
+
+import redis
+
+from pipeline.authority import Tenure
+from pipeline.errors import RequestError
+
+log = logging.getLogger(__name__)
+PREFIX = "gazecast:"
+SETTINGS = PREFIX + "settings"  # the pub/sub channel of settings changes
+# renew or release a lease only if this process still holds it
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+
+def lease_key(name: str) -> str:
+    return f"{PREFIX}lease:{name}"
+
+
+def settings_key(name: str) -> str:
+    return f"{PREFIX}settings:{name}"
+
+
+def watchers_key(name: str) -> str:
+    return f"{PREFIX}watchers:{name}"
+
+
+def inbox(process: str) -> str:
+    return f"{PREFIX}inbox:{process}"
+
+
+def frames(name: str) -> str:
+    return f"{PREFIX}frames:{name}"
+
+
+class Cluster:
+    """This process's part in a deployment of several: its leases, its mirrors, its requests in flight."""
+
+    def __init__(self, config, manager, spawn, apply):
+        self.config, self.manager, self.spawn = config, manager, spawn
+        self.apply = apply  # (channel, op, args) -> reply dict: how the holder applies a routed event
+        self.id = secrets.token_hex(8)
+        self.redis = redis.Redis.from_url(config.message_queue)
+        self._renew = self.redis.register_script(_RENEW)
+        self._release = self.redis.register_script(_RELEASE)
+        self._waiting: dict[str, list] = {}  # request id -> [Event, reply]
+        self._stopped = False
+        self._saved_gaze: dict[str, object] = {}  # channel -> the gaze sample last written to Redis
+        manager.on_open = self._opened
+        manager.on_close = self._closed
+        manager.on_missing = self.adopt
+        for channel in manager.channels.values():
+            self._opened(channel)
+
+    def start(self) -> None:
+        """Listen to this process's inbox, the frames and settings of every channel; tend the leases."""
+        self.spawn(self._listen)
+        self.spawn(self._tend)
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    # ---- placement -------------------------------------------------------------------------
+    def _opened(self, channel) -> None:
+        """A channel opened here starts as a mirror; its frames go to Redis whenever this process renders it."""
+        channel.renders = False
+        channel.broadcaster.on_frame = lambda jpeg, channel=channel: self._publish_frame(channel, jpeg)
+
+    def _closed(self, channel) -> None:
+        self._saved_gaze.pop(channel.name, None)
+        if channel.renders:
+            self._save(channel)
+            self._release(keys=[lease_key(channel.name)], args=[self.id])
+
+    def holder(self, channel) -> str | None:
+        """Return the process that renders the channel, taking the lease here if nobody holds it."""
+        held = self.redis.get(lease_key(channel.name))
+        if held is None and self._acquire(channel):
+            return self.id
+        held = held or self.redis.get(lease_key(channel.name))
+        return held.decode() if held is not None else None
+
+    def _acquire(self, channel) -> bool:
+        """Try to take a free lease; on success render the channel here, with the settings in Redis."""
+        if not self.redis.set(lease_key(channel.name), self.id, nx=True, px=self._ms(self.config.lease_ttl)):
+            return False
+        raw = self.redis.get(settings_key(channel.name))
+        if raw is not None:
+            channel.load_settings(json.loads(raw))
+        channel.renders = True
+        self._save(channel)
+        channel.remote_viewers = self._remote_viewers(channel)
+        log.info("process %s renders channel %s", self.id, channel.name)
+        if channel.watched:
+            channel.ensure_started()
+        return True
+
+    def _tend(self) -> None:
+        """Every lease_renew seconds: renew the leases held here (a lost one stops rendering here), say
+        which channels have viewers here, and take over the free leases of channels used here."""
+        while not self._stopped:
+            time.sleep(self.config.lease_renew)  # eventlet's sleep when patched
+            for channel in list(self.manager.channels.values()):
+                try:
+                    self._tend_one(channel)
+                except redis.RedisError as exc:
+                    log.warning("cluster: channel %s: %s", channel.name, exc)
+
+    def _tend_one(self, channel) -> None:
+        name = channel.name
+        if channel.renders:
+            if not self._renew(keys=[lease_key(name)], args=[self.id, self._ms(self.config.lease_ttl)]):
+                log.warning("process %s lost the lease of channel %s", self.id, name)
+                channel.hand_over()
+                return
+            if self._saved_gaze.get(name) is not channel.gaze:  # the gaze a successor starts from
+                self._save(channel)
+            else:
+                self.redis.pexpire(settings_key(name), self._ms(self.config.settings_ttl))
+            channel.remote_viewers = self._remote_viewers(channel)
+            return
+        if channel.viewers:
+            self._watch(channel)
+        if channel.viewers or channel.members:
+            self._acquire(channel)
+
+    def _watch(self, channel) -> None:
+        """Count this process among those with viewers of the channel (until lease_ttl passes)."""
+        key, ttl = watchers_key(channel.name), self.config.lease_ttl
+        with self.redis.pipeline() as pipe:
+            pipe.zadd(key, {self.id: time.time() + ttl})
+            pipe.pexpire(key, self._ms(ttl))
+            pipe.execute()
+
+    def _remote_viewers(self, channel) -> int:
+        """The other processes with viewers of the channel (stale members are dropped)."""
+        key = watchers_key(channel.name)
+        with self.redis.pipeline() as pipe:
+            pipe.zremrangebyscore(key, "-inf", time.time())
+            pipe.zrange(key, 0, -1)
+            members = pipe.execute()[1]
+        return sum(m.decode() != self.id for m in members)
+
+    def viewer_came(self, channel) -> None:
+        """A viewer connected here: render here if nobody does, else tell the holder at once."""
+        if channel.renders or self.holder(channel) == self.id:
+            return
+        self._watch(channel)
+        self.call(channel, "watch", {}, wait=False)
+
+    def adopt(self, name: str):
+        """Open here a channel that another process opened (its settings are in Redis), or return None."""
+        raw = self.redis.get(settings_key(name))
+        if raw is None:
+            return None
+        settings = json.loads(raw)
+        tenure = Tenure(**settings["tenure"]) if isinstance(settings.get("tenure"), dict) else None
+        channel = self.manager.open(name, settings.get("source"), tenure=tenure)
+        channel.load_settings(settings)
+        return channel
+
+    def _save(self, channel) -> None:
+        """Write the settings of a channel rendered here to Redis and tell the mirrors."""
+        tenure = channel.tenure
+        settings = {**channel.settings(), "tenure": None if tenure is None else {
+            "instance": tenure.instance, "owner": tenure.owner, "address": tenure.address,
+            "configured": tenure.configured}}
+        data = json.dumps(settings)
+        self._saved_gaze[channel.name] = channel.gaze
+        with self.redis.pipeline() as pipe:
+            pipe.set(settings_key(channel.name), data, px=self._ms(self.config.settings_ttl))
+            pipe.publish(SETTINGS, json.dumps({"from": self.id, "channel": channel.name, "settings": settings}))
+            pipe.execute()
+
+    # ---- routing -----------------------------------------------------------------------------
+    def call(self, channel, op: str, args: dict, wait: bool = True) -> dict | None:
+        """Apply an event to a channel where it renders; return the holder's reply (raise its error).
+
+        A reply that does not come within cluster_timeout is cluster_timeout; a holder whose inbox
+        nobody reads any more (it died; its lease has not expired yet) is channel_moving."""
+        holder = self.holder(channel)
+        if holder == self.id:
+            return self._apply_here(channel, op, args)
+        if holder is None:
+            raise RequestError("channel_moving", f"no process renders channel {channel.name!r} right now: retry")
+        rid = secrets.token_hex(8)
+        message = json.dumps({"id": rid, "from": self.id, "op": op, "channel": channel.name, "args": args})
+        if not wait:
+            self.redis.publish(inbox(holder), message)
+            return None
+        slot = self._waiting[rid] = [threading.Event(), None]
+        try:
+            if not self.redis.publish(inbox(holder), message):
+                raise RequestError("channel_moving", f"the process rendering channel {channel.name!r} is gone: "
+                                                     "another takes it over within seconds, retry")
+            if not slot[0].wait(self.config.cluster_timeout):
+                raise RequestError("cluster_timeout", f"the process rendering channel {channel.name!r} did not "
+                                                      f"answer within {self.config.cluster_timeout:g} s")
+        finally:
+            self._waiting.pop(rid, None)
+        reply = slot[1]
+        if not reply.get("ok"):
+            error = reply.get("error", {})
+            raise RequestError(error.get("code", "internal"), error.get("message", "failed"))
+        return reply
+
+    def _apply_here(self, channel, op: str, args: dict) -> dict:
+        reply = self.apply(channel, op, args)
+        if op == "control":
+            self._save(channel)  # before the ack: a process taking over from now on has the change
+        return reply
+
+    def _serve(self, request: dict) -> dict:
+        """Apply a request from another process to a channel rendered here; return the reply to send."""
+        channel = self.manager.channels.get(request.get("channel"))
+        if channel is None or not channel.renders:
+            return {"ok": False, "error": {"code": "channel_moving",
+                                           "message": "this process does not render the channel any more: retry"}}
+        try:
+            return {"ok": True, **(self._apply_here(channel, request["op"], request.get("args") or {}) or {})}
+        except RequestError as exc:
+            return {"ok": False, "error": {"code": exc.code, "message": str(exc)}}
+        except Exception:
+            log.exception("cluster: %s failed", request.get("op"))
+            return {"ok": False, "error": {"code": "internal", "message": "the rendering process failed"}}
+
+    # ---- the listener ----------------------------------------------------------------------------
+    def _publish_frame(self, channel, jpeg: bytes) -> None:
+        """On the broadcaster's pump: send a frame rendered here to the other processes, once."""
+        if channel.renders:
+            try:
+                self.redis.publish(frames(channel.name), jpeg)
+            except redis.RedisError as exc:
+                log.warning("cluster: frame of %s not published: %s", channel.name, exc)
+
+    def _listen(self) -> None:
+        """Read this process's inbox, every channel's frames and the settings changes, until stopped."""
+        while not self._stopped:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.subscribe(inbox(self.id), SETTINGS)
+                pubsub.psubscribe(frames("*"))
+                while not self._stopped:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        self._dispatch(message)
+            except redis.RedisError as exc:
+                log.warning("cluster: Redis listener: %s; again in 1 s", exc)
+                time.sleep(1.0)
+            finally:
+                pubsub.close()
+
+    def _dispatch(self, message: dict) -> None:
+        topic, data = message["channel"].decode(), message["data"]
+        if topic.startswith(PREFIX + "frames:"):
+            channel = self.manager.channels.get(topic[len(PREFIX + "frames:"):])
+            if channel is not None and not channel.renders:
+                channel.broadcaster.publish(data)
+            return
+        try:
+            body = json.loads(data)
+        except ValueError:
+            return
+        if topic == SETTINGS:
+            channel = self.manager.channels.get(body.get("channel"))
+            if body.get("from") != self.id and channel is not None and not channel.renders:
+                channel.load_settings(body["settings"])
+        elif "reply" in body:
+            slot = self._waiting.get(body.get("id"))
+            if slot is not None:
+                slot[1] = body["reply"]
+                slot[0].set()
+        else:
+            reply = self._serve(body)
+            if body.get("from") and body.get("op") != "watch":
+                self.redis.publish(inbox(body["from"]), json.dumps({"id": body.get("id"), "reply": reply}))
+
+    # ---- reporting -------------------------------------------------------------------------------
+    def health(self) -> dict:
+        return {"process": self.id, "renders": sorted(n for n, c in self.manager.channels.items() if c.renders)}
+
+    @staticmethod
+    def _ms(seconds: float) -> int:
+        return max(1, int(seconds * 1000))
+
