@@ -87,6 +87,10 @@ class Cluster:
         """A channel opened here starts as a mirror; its frames go to Redis whenever this process renders it."""
         channel.renders = False
         channel.broadcaster.on_frame = lambda jpeg, channel=channel: self._publish_frame(channel, jpeg)
+        try:
+            self.holder(channel)  # placed at once (here if free), so other processes find its settings
+        except redis.RedisError as exc:
+            log.warning("cluster: channel %s not placed yet: %s", channel.name, exc)
 
     def _closed(self, channel) -> None:
         self._saved_gaze.pop(channel.name, None)
