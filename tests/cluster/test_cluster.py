@@ -3,6 +3,8 @@
 `main` renders in A. A control change sent to B changes the frames A renders and those a viewer on C
 receives; gaze sent to C moves A's picture; when A is killed, B or C renders `main` again within 5 s with
 the same settings and the viewer on C, still on its first connection, gets frames again."""
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -11,6 +13,8 @@ import numpy as np
 import redis
 import simplejpeg
 import socketio
+
+from tests.support import ROOT
 
 SPOTLIGHT = {"effect": "spotlight", "enabled": True,
              "params": {"dim": 1.0, "radius": 0.35, "softness": 0.0, "desaturate": 0.0}}
@@ -142,6 +146,34 @@ def test_control_on_b_and_gaze_on_c_drive_the_channel_rendered_in_a(cluster, red
     for key in keys:  # nothing the cluster keeps lives for ever
         if not key.startswith(b"gazecast:picture"):
             assert r.pttl(key) > 0, key
+
+
+def test_the_scriptable_client_sets_parameters_and_streams_gaze_through_another_process(cluster, tmp_path):
+    a, b, c = cluster
+    trace = tmp_path / "trace.csv"
+    trace.write_text("x,y\n" + "".join(f"{0.2 + 0.01 * i},0.5\n" for i in range(20)) + "0.85,0.5\n")
+    out = subprocess.run([sys.executable, "-m", "web.client", b.url, "--set", "spotlight.radius=0.3",
+                          "--gaze-csv", str(trace), "--rate", "50", "--watch", "0.5"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "joined main as " in out.stdout
+    assert '-> control {"effect": "spotlight", "params": {"radius": 0.3}}  ack' in out.stdout
+    assert "gaze: 21 sent" in out.stdout and "21 ok; ack round trip p50" in out.stdout, out.stdout
+    # the mirror in C has the settings A applied
+    assert next(e for e in snapshot_state(c)["effects"] if e["name"] == "spotlight")["params"]["radius"] == 0.3
+    assert wait_for(lambda: right_brighter(snapshot(a)))  # the last sample, applied in A
+    bad = subprocess.run([sys.executable, "-m", "web.client", c.url, "--set", "spotlight.dim=7"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and '"code": "out_of_range"' in bad.stdout, bad.stdout
+
+
+def snapshot_state(server) -> dict:
+    """The channel's state as a client of `server` sees it on joining."""
+    sio = client(server)
+    try:
+        return sio.call("join", {"channel": "main"}, timeout=10)["state"]
+    finally:
+        sio.disconnect()
 
 
 def test_killing_the_rendering_process_moves_the_channel_and_the_viewer_keeps_watching(cluster):
