@@ -104,10 +104,15 @@ def test_control_on_b_and_gaze_on_c_drive_the_channel_rendered_in_a(cluster, red
     a, b, c = cluster
     plain = snapshot(a)  # A is the first asked for a frame: it takes the lease and renders main
     assert renders(a) == ["main"] and renders(b) == [] and renders(c) == []
-    viewer = Viewer(c.url + "/stream/main.mjpg")
+    viewer, listeners = Viewer(c.url + "/stream/main.mjpg"), []
     try:
         assert viewer.frame_after(0, 10) is not None, "no frame reached the viewer on C"
         assert abs(grey(viewer.frames[-1][1]).mean() - plain.mean()) < 10  # the same picture as A's
+        heard = {"state": [], "gaze": []}  # what a client of A and C hears of events sent elsewhere
+        listeners += [client(a), client(c)]
+        for i, sio in enumerate(listeners):
+            for event in heard:
+                sio.on(event, lambda data, event=event, i=i: heard[event].append((i, data)))
         sio_b = client(b)
         try:
             t0 = time.perf_counter()
@@ -139,8 +144,15 @@ def test_control_on_b_and_gaze_on_c_drive_the_channel_rendered_in_a(cluster, red
             assert right_brighter(snapshot(b))  # a snapshot from a process that renders nothing
         finally:
             sio_c.disconnect()
+        # the state broadcast of B's change reached the clients of A and C; the gaze sent to C reached A's
+        spotlit = [i for i, state in heard["state"]
+                   if next(e for e in state["effects"] if e["name"] == "spotlight")["enabled"]]
+        assert 0 in spotlit and 1 in spotlit, heard["state"]
+        assert any(i == 0 and g["x"] == 0.85 for i, g in heard["gaze"]), heard["gaze"]
     finally:
         viewer.close()
+        for sio in listeners:
+            sio.disconnect()
     keys = redis.Redis.from_url(redis_url).keys("gazecast:*")
     r = redis.Redis.from_url(redis_url)
     for key in keys:  # nothing the cluster keeps lives for ever
@@ -186,7 +198,11 @@ def test_killing_the_rendering_process_moves_the_channel_and_the_viewer_keeps_wa
         a.proc.kill()  # SIGKILL: no goodbye, the lease just stops being renewed
         a.proc.wait()
         killed = time.monotonic()
-        time.sleep(0.3)  # frames already on their way from A
+        sio_b = client(b)  # an event sent before the takeover is refused with a code, not lost
+        ack = sio_b.call("gaze", {"x": 0.85, "y": 0.5}, timeout=10)
+        sio_b.disconnect()
+        assert ack["ok"] or ack["error"]["code"] == "channel_moving", ack
+        time.sleep(max(0.0, 0.3 - (time.monotonic() - killed)))  # frames already on their way from A
         jpeg = viewer.frame_after(time.monotonic(), 5.0)
         took = time.monotonic() - killed
         assert jpeg is not None, f"no frame on C within 5 s of killing A ({viewer.error})"
