@@ -32,6 +32,8 @@ PREFIX = "gazecast:"
 SETTINGS = PREFIX + "settings"  # the pub/sub channel of settings changes
 # renew or release a lease only if this process still holds it
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+LISTEN_TICK = 0.1  # seconds between checks of which channels' frames this process needs
+SNAPSHOT_LISTEN = 15.0  # seconds a process listens to a channel's frames after a snapshot was asked for
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -67,6 +69,9 @@ class Cluster:
         self._release = self.redis.register_script(_RELEASE)
         self._waiting: dict[str, list] = {}  # request id -> [Event, reply]
         self._stopped = False
+        self._snapshots: dict[str, float] = {}  # channel -> until when its frames are wanted for a snapshot
+        self._subscribed: set[str] = set()  # the frame channels the listener has subscribed to
+        self._holders: dict[str, tuple[str, float]] = {}  # channel -> (holder, until when to believe it)
         self._saved_gaze: dict[str, object] = {}  # channel -> the gaze sample last written to Redis
         manager.on_open = self._opened
         manager.on_close = self._closed
@@ -94,22 +99,39 @@ class Cluster:
 
     def _closed(self, channel) -> None:
         self._saved_gaze.pop(channel.name, None)
+        self.forget(channel.name)
         if channel.renders:
             self._save(channel)
             self._release(keys=[lease_key(channel.name)], args=[self.id])
 
     def holder(self, channel) -> str | None:
-        """Return the process that renders the channel, taking the lease here if nobody holds it."""
+        """Return the process that renders the channel, taking the lease here if nobody holds it.
+
+        Another process's lease is believed for lease_renew seconds without asking Redis again (one
+        round trip less per routed event); a holder found gone is forgotten at once (forget())."""
+        if channel.renders:
+            return self.id
+        cached = self._holders.get(channel.name)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
         held = self.redis.get(lease_key(channel.name))
         if held is None and self._acquire(channel):
             return self.id
         held = held or self.redis.get(lease_key(channel.name))
-        return held.decode() if held is not None else None
+        if held is None:
+            return None
+        self._holders[channel.name] = (held.decode(), time.monotonic() + self.config.lease_renew)
+        return held.decode()
+
+    def forget(self, name: str) -> None:
+        """Ask Redis for the channel's holder next time."""
+        self._holders.pop(name, None)
 
     def _acquire(self, channel) -> bool:
         """Try to take a free lease; on success render the channel here, with the settings in Redis."""
         if not self.redis.set(lease_key(channel.name), self.id, nx=True, px=self._ms(self.config.lease_ttl)):
             return False
+        self.forget(channel.name)
         raw = self.redis.get(settings_key(channel.name))
         if raw is not None:
             channel.load_settings(json.loads(raw))
@@ -212,14 +234,17 @@ class Cluster:
         rid = secrets.token_hex(8)
         message = json.dumps({"id": rid, "from": self.id, "op": op, "channel": channel.name, "args": args})
         if not wait:
-            self.redis.publish(inbox(holder), message)
+            if not self.redis.publish(inbox(holder), message):
+                self.forget(channel.name)
             return None
         slot = self._waiting[rid] = [threading.Event(), None]
         try:
             if not self.redis.publish(inbox(holder), message):
+                self.forget(channel.name)
                 raise RequestError("channel_moving", f"the process rendering channel {channel.name!r} is gone: "
                                                      "another takes it over within seconds, retry")
             if not slot[0].wait(self.config.cluster_timeout):
+                self.forget(channel.name)
                 raise RequestError("cluster_timeout", f"the process rendering channel {channel.name!r} did not "
                                                       f"answer within {self.config.cluster_timeout:g} s")
         finally:
@@ -227,6 +252,8 @@ class Cluster:
         reply = slot[1]
         if not reply.get("ok"):
             error = reply.get("error", {})
+            if error.get("code") == "channel_moving":
+                self.forget(channel.name)
             raise RequestError(error.get("code", "internal"), error.get("message", "failed"))
         return reply
 
@@ -260,21 +287,47 @@ class Cluster:
                 log.warning("cluster: frame of %s not published: %s", channel.name, exc)
 
     def _listen(self) -> None:
-        """Read this process's inbox, every channel's frames and the settings changes, until stopped."""
+        """Read this process's inbox, the settings changes and the frames of the channels watched here
+        but rendered elsewhere, until stopped. Subscriptions change here only (one thread owns the
+        pub/sub connection), checked every LISTEN_TICK: a new viewer's first frame may wait that long."""
         while not self._stopped:
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            pubsub, subscribed = self.redis.pubsub(ignore_subscribe_messages=True), set()
             try:
                 pubsub.subscribe(inbox(self.id), SETTINGS)
-                pubsub.psubscribe(frames("*"))
                 while not self._stopped:
-                    message = pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        self._dispatch(message)
+                    wanted = self._wanted_frames()
+                    if wanted - subscribed:
+                        pubsub.subscribe(*(wanted - subscribed))
+                    if subscribed - wanted:
+                        pubsub.unsubscribe(*(subscribed - wanted))
+                    subscribed = self._subscribed = wanted
+                    deadline = time.monotonic() + LISTEN_TICK
+                    while (left := deadline - time.monotonic()) > 0:
+                        message = pubsub.get_message(timeout=left)
+                        if message is not None:
+                            self._dispatch(message)
             except redis.RedisError as exc:
                 log.warning("cluster: Redis listener: %s; again in 1 s", exc)
                 time.sleep(1.0)
             finally:
                 pubsub.close()
+
+    def _wanted_frames(self) -> set[str]:
+        """The frame channels to listen to: those of mirrors with viewers or a snapshot asked for."""
+        now = time.monotonic()
+        for name, until in list(self._snapshots.items()):
+            if until < now:
+                del self._snapshots[name]
+        return {frames(name) for name, channel in self.manager.channels.items()
+                if not channel.renders and (channel.viewers or name in self._snapshots)}
+
+    def want_frame(self, channel, patience: float = 1.0) -> None:
+        """A snapshot is asked for here: listen to the channel's frames for a while (from now on: this
+        returns once the subscription is sent, so a frame asked for after it is not missed)."""
+        self._snapshots[channel.name] = time.monotonic() + SNAPSHOT_LISTEN
+        deadline = time.monotonic() + patience
+        while frames(channel.name) not in self._subscribed and time.monotonic() < deadline:
+            time.sleep(0.01)  # eventlet's sleep when patched
 
     def _dispatch(self, message: dict) -> None:
         topic, data = message["channel"].decode(), message["data"]

@@ -99,6 +99,7 @@ def snapshot(name: str):
         return jsonify(error("channel_failed", channel.error)), 503
     seq = channel.request_frame()
     if cluster() is not None and not channel.renders:
+        cluster().want_frame(channel)
         route(channel, "frame", {})  # the holder renders one; it reaches this process like every frame
     _, jpeg = channel.broadcaster.wait_newer(seq, timeout=15.0)
     if jpeg is None:
