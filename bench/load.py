@@ -14,6 +14,7 @@ measured window; --write puts them in the "load" section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -109,6 +110,7 @@ def run_setup(name: str, args, folder: Path) -> dict:
         procs = {f"process {i + 1}": psutil.Process(s.proc.pid) for i, s in enumerate(servers)}
         if redis_proc is not None:
             procs["redis-server"] = psutil.Process(redis_proc.pid)
+        procs["load generator (this script)"] = psutil.Process()
         urllib_snapshot(servers[0])  # main renders in the first process
         stop, counts = threading.Event(), [0] * args.viewers
         viewers = [threading.Thread(target=read_stream, args=(servers[i % len(servers)].url + "/stream/main.mjpg",
@@ -133,7 +135,7 @@ def run_setup(name: str, args, folder: Path) -> dict:
         acks = sorted(ms for c in clients for ms in c.acks)
         errors = [e for c in clients for e in c.errors]
         fps = [(b - a) / wall for a, b in zip(counts0, counts1)]
-        return {"name": name, "acks": acks, "errors": errors, "fps": fps, "wall": wall,
+        return {"name": name, "acks": acks, "load": os.getloadavg()[0], "errors": errors, "fps": fps, "wall": wall,
                 "procs": {k: {"cpu": 100 * (sum(after[k][0][:2]) - sum(before[k][0][:2])) / wall,
                               "rss0": before[k][1] / 2**20, "rss1": after[k][1] / 2**20} for k in procs}}
     finally:
@@ -162,7 +164,8 @@ def report(r: dict, args) -> str:
              f"{args.clients * args.rate:.0f}/s); round trip p50 **{p[49]:.1f} ms**, p95 **{p[94]:.1f} ms**, "
              f"max {acks[-1] if acks else float('nan'):.1f} ms",
              f"- frames per viewer per second: mean **{statistics.mean(r['fps']):.1f}**, "
-             f"slowest {min(r['fps']):.1f} (content {args.fps:g} fps)", "",
+             f"slowest {min(r['fps']):.1f} (content {args.fps:g} fps)",
+             f"- machine load average (1 min) at the end: {r['load']:.1f} on {os.cpu_count()} cores", "",
              "| process | CPU % of one core | RSS before MiB | RSS after MiB |", "|---|---:|---:|---:|"]
     for k, v in r["procs"].items():
         lines.append(f"| {k} | {v['cpu']:.0f} | {v['rss0']:.0f} | {v['rss1']:.0f} |")

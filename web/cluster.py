@@ -33,6 +33,7 @@ SETTINGS = PREFIX + "settings"  # the pub/sub channel of settings changes
 # renew or release a lease only if this process still holds it
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 LISTEN_TICK = 0.1  # seconds between checks of which channels' frames this process needs
+REPLY_BATCH = 200  # replies sent to Redis in one round trip at most
 SNAPSHOT_LISTEN = 15.0  # seconds a process listens to a channel's frames after a snapshot was asked for
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
@@ -303,9 +304,7 @@ class Cluster:
                     subscribed = self._subscribed = wanted
                     deadline = time.monotonic() + LISTEN_TICK
                     while (left := deadline - time.monotonic()) > 0:
-                        message = pubsub.get_message(timeout=left)
-                        if message is not None:
-                            self._dispatch(message)
+                        self._drain(pubsub, pubsub.get_message(timeout=left))
             except redis.RedisError as exc:
                 log.warning("cluster: Redis listener: %s; again in 1 s", exc)
                 time.sleep(1.0)
@@ -329,17 +328,35 @@ class Cluster:
         while frames(channel.name) not in self._subscribed and time.monotonic() < deadline:
             time.sleep(0.01)  # eventlet's sleep when patched
 
-    def _dispatch(self, message: dict) -> None:
+    def _drain(self, pubsub, message) -> None:
+        """Handle a message and every one already waiting behind it (up to REPLY_BATCH), then send
+        their replies in one round trip to Redis: under load, one per batch instead of one per event."""
+        replies = []
+        while message is not None:
+            reply = self._dispatch(message)
+            if reply is not None:
+                replies.append(reply)
+            if len(replies) >= REPLY_BATCH:
+                break
+            message = pubsub.get_message(timeout=0)
+        if replies:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for to, data in replies:
+                    pipe.publish(to, data)
+                pipe.execute()
+
+    def _dispatch(self, message: dict) -> tuple[str, str] | None:
+        """Handle one pub/sub message; return the reply to send, if it was a request."""
         topic, data = message["channel"].decode(), message["data"]
         if topic.startswith(PREFIX + "frames:"):
             channel = self.manager.channels.get(topic[len(PREFIX + "frames:"):])
             if channel is not None and not channel.renders:
                 channel.broadcaster.publish(data)
-            return
+            return None
         try:
             body = json.loads(data)
         except ValueError:
-            return
+            return None
         if topic == SETTINGS:
             channel = self.manager.channels.get(body.get("channel"))
             if body.get("from") != self.id and channel is not None and not channel.renders:
@@ -352,7 +369,8 @@ class Cluster:
         else:
             reply = self._serve(body)
             if body.get("from") and body.get("op") != "watch":
-                self.redis.publish(inbox(body["from"]), json.dumps({"id": body.get("id"), "reply": reply}))
+                return inbox(body["from"]), json.dumps({"id": body.get("id"), "reply": reply})
+        return None
 
     # ---- reporting -------------------------------------------------------------------------------
     def health(self) -> dict:
