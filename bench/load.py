@@ -14,6 +14,7 @@ measured window; --write puts them in the "load" section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -77,6 +78,24 @@ class GazeClient(threading.Thread):
         self.sio.disconnect()
 
 
+def client_worker(urls, rate, w, measure, stop, results) -> None:
+    """One process of gaze clients (in-process threads would queue for one GIL and add their waits to
+    every round trip): connect, send until told to stop, report (acks in ms, errors) of the window."""
+    clients, errors = [], []
+    for i, url in enumerate(urls):
+        try:
+            clients.append(GazeClient(url, rate, w + i * 7))
+        except Exception as exc:  # noqa: BLE001  a refused connection is an error of the run
+            errors.append(f"connect: {type(exc).__name__}")
+    for c in clients:
+        c.measuring = measure
+        c.start()
+    stop.wait()
+    for c in clients:
+        c.close()
+    results.put(([ms for c in clients for ms in c.acks], errors + [e for c in clients for e in c.errors]))
+
+
 def redis_server(folder: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
@@ -110,7 +129,7 @@ def run_setup(name: str, args, folder: Path) -> dict:
         procs = {f"process {i + 1}": psutil.Process(s.proc.pid) for i, s in enumerate(servers)}
         if redis_proc is not None:
             procs["redis-server"] = psutil.Process(redis_proc.pid)
-        procs["load generator (this script)"] = psutil.Process()
+        procs["viewers (this script)"] = psutil.Process()
         urllib_snapshot(servers[0])  # main renders in the first process
         stop, counts = threading.Event(), [0] * args.viewers
         viewers = [threading.Thread(target=read_stream, args=(servers[i % len(servers)].url + "/stream/main.mjpg",
@@ -118,22 +137,28 @@ def run_setup(name: str, args, folder: Path) -> dict:
                    for i in range(args.viewers)]
         for v in viewers:
             v.start()
-        clients = [GazeClient(servers[i % len(servers)].url, args.rate, i) for i in range(args.clients)]
-        for c in clients:
-            c.start()
+        ctx = multiprocessing.get_context("spawn")
+        measure, stop_clients, results = ctx.Event(), ctx.Event(), ctx.Queue()
+        urls = [servers[i % len(servers)].url for i in range(args.clients)]
+        workers = [ctx.Process(target=client_worker, args=(urls[w::args.workers], args.rate, w, measure, stop_clients,
+                                                           results), daemon=True) for w in range(args.workers)]
+        for w in workers:
+            w.start()
         time.sleep(args.warmup)
+        for i, w in enumerate(workers):
+            procs[f"load generator {i + 1}"] = psutil.Process(w.pid)
         before, t0, counts0 = usage(procs), time.monotonic(), list(counts)
-        for c in clients:
-            c.measuring.set()
+        measure.set()
         time.sleep(args.seconds)
-        for c in clients:
-            c.measuring.clear()
+        measure.clear()
         after, wall, counts1 = usage(procs), time.monotonic() - t0, list(counts)
         stop.set()
-        for c in clients:
-            c.close()
-        acks = sorted(ms for c in clients for ms in c.acks)
-        errors = [e for c in clients for e in c.errors]
+        stop_clients.set()
+        gathered = [results.get(timeout=60) for _ in workers]
+        for w in workers:
+            w.join(timeout=10)
+        acks = sorted(ms for got, _ in gathered for ms in got)
+        errors = [e for _, lost in gathered for e in lost]
         fps = [(b - a) / wall for a, b in zip(counts0, counts1)]
         return {"name": name, "acks": acks, "load": os.getloadavg()[0], "errors": errors, "fps": fps, "wall": wall,
                 "procs": {k: {"cpu": 100 * (sum(after[k][0][:2]) - sum(before[k][0][:2])) / wall,
@@ -177,6 +202,7 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--rate", type=float, default=30.0, help="gaze events per second per client")
     p.add_argument("--viewers", type=int, default=20)
+    p.add_argument("--workers", type=int, default=5, help="processes the gaze clients are spread over")
     p.add_argument("--seconds", type=float, default=60.0, help="measured window")
     p.add_argument("--warmup", type=float, default=5.0)
     p.add_argument("--size", default="640x360")
@@ -193,11 +219,11 @@ def main() -> None:
     if args.write:
         command = "python bench/load.py " + " ".join(sys.argv[1:])
         body = (f"{args.clients} Socket.IO clients (python-socketio, WebSocket) each sending `gaze` at "
-                f"{args.rate:g}/s and waiting for its ack, {args.viewers} MJPEG viewers, {args.seconds:g} s "
+                f"{args.rate:g}/s and waiting for its ack (spread over {args.workers} processes), {args.viewers} MJPEG viewers, {args.seconds:g} s "
                 f"measured after {args.warmup:g} s of warm-up; servers `app.py --size {args.size} --fps "
                 f"{args.fps:g} --auth tokens --anonymous-role participant` (demo source; the clients are "
                 "participants: they drive the gaze and do not receive each other's), clients and viewers spread round-robin over the processes, "
-                "`main` rendering in the first. The load generator runs on the same machine, so its own CPU "
+                "`main` rendering in the first. The load generator (its clients and viewers) runs on the same machine, so its own CPU "
                 "use competes with the servers' and is part of every round trip. Every gaze re-renders the current "
                 "frame at once (docs/design.md), so viewers get more frames than the content's rate.\n\n" + "\n".join(sections))
         write_section("load", command, body)
