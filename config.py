@@ -12,6 +12,7 @@ RENDER_PATHS = ("auto", "gl", "cpu")  # see render/cpu.py
 AUTH_MODES = ("auto", "open", "tokens")
 ROLES_ANONYMOUS = ("none", "viewer", "participant")
 # limits that also have a flag (--max-channels, ...); each is described next to its field in Config
+CLUSTER_FLAGS = ("lease_ttl", "lease_renew", "cluster_timeout", "settings_ttl")
 LIMIT_FLAGS = ("max_channels", "max_channels_per_address", "max_channels_per_user", "max_connections",
                "max_connections_per_address", "header_timeout", "socket_timeout", "gaze_rate", "frame_rate",
                "control_rate", "message_rate", "max_frames_in_flight", "max_frame_pixels", "max_output_pixels",
@@ -148,6 +149,10 @@ def parse_args(argv=None, environ=None) -> Config:
                    help="folder of the SQLite database, the secret key, cached pictures and replays")
     p.add_argument("--message-queue", default=base.message_queue,
                    help="redis:// URL to share Socket.IO events between server processes")
+    cluster = p.add_argument_group("several processes", "with --message-queue; see docs/deployment.md")
+    for name in CLUSTER_FLAGS:
+        cluster.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(base, name),
+                             help="(default %(default)s)")
     p.add_argument("--log-level", default=base.log_level, help="DEBUG, INFO, WARNING, ...")
     p.add_argument("--public", action="store_true", default=base.public,
                    help="serve on an address other than loopback (refused without it; see docs/security.md)")
@@ -166,6 +171,8 @@ def parse_args(argv=None, environ=None) -> Config:
                                  ("anonymous_role", a.anonymous_role, ROLES_ANONYMOUS)):
         if value not in choices:  # argparse does not check a default from the environment
             p.error(f"GAZECAST_{name.upper()} must be {', '.join(choices[:-1])} or {choices[-1]}, got {value!r}")
+    if not 0 < a.lease_renew < a.lease_ttl:
+        p.error(f"--lease-renew ({a.lease_renew:g}) must be positive and shorter than --lease-ttl ({a.lease_ttl:g})")
     try:
         width, height = (int(v) for v in a.size.lower().split("x"))
     except ValueError:
@@ -176,4 +183,4 @@ def parse_args(argv=None, environ=None) -> Config:
                         weights=a.weights,
                         database_url=a.database_url, message_queue=a.message_queue, instance_path=a.instance_path,
                         log_level=a.log_level, public=a.public, auth=a.auth, anonymous_role=a.anonymous_role,
-                        **{name: getattr(a, name) for name in LIMIT_FLAGS})
+                        **{name: getattr(a, name) for name in LIMIT_FLAGS + CLUSTER_FLAGS})
