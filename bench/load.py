@@ -208,7 +208,8 @@ def main() -> None:
     p.add_argument("--size", default="640x360")
     p.add_argument("--fps", type=float, default=30.0)
     p.add_argument("--setups", default="one,three")
-    p.add_argument("--write", action="store_true", help="write the load section of docs/benchmarks.md")
+    p.add_argument("--write", action="store_true", help="write a section of docs/benchmarks.md")
+    p.add_argument("--section", default="load", help="its name (default %(default)s)")
     args = p.parse_args()
     sections = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -226,7 +227,7 @@ def main() -> None:
                 "`main` rendering in the first. The load generator (its clients and viewers) runs on the same machine, so its own CPU "
                 "use competes with the servers' and is part of every round trip. Every gaze re-renders the current "
                 "frame at once (docs/design.md), so viewers get more frames than the content's rate.\n\n" + "\n".join(sections))
-        write_section("load", command, body)
+        write_section(args.section, command, body)
 
 
 if __name__ == "__main__":
