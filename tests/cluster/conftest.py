@@ -46,7 +46,8 @@ def cluster(tmp_path_factory, redis_url, content):
         for name in "ABC":
             logs = tmp_path_factory.mktemp(f"server{name}")
             servers.append(Server("--source", str(content), "--size", "320x180", "--fps", "15",
-                                  "--message-queue", redis_url, log_path=logs / "server.log"))
+                                  "--message-queue", redis_url, log_path=logs / "server.log",
+                                  env={"GAZECAST_SECRET_KEY": "one-deployment-one-key"}))
         yield servers
     finally:
         for server in servers:
