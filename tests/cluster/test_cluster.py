@@ -3,6 +3,7 @@
 `main` renders in A. A control change sent to B changes the frames A renders and those a viewer on C
 receives; gaze sent to C moves A's picture; when A is killed, B or C renders `main` again within 5 s with
 the same settings and the viewer on C, still on its first connection, gets frames again."""
+import json
 import subprocess
 import sys
 import threading
@@ -197,6 +198,31 @@ def test_a_channel_opened_in_one_process_is_joined_controlled_and_watched_from_t
     finally:
         sio_b.disconnect()
         sio_c.disconnect()
+
+
+def test_a_holder_that_does_not_answer_is_a_timeout_and_one_that_is_gone_is_channel_moving(cluster, redis_url):
+    a, b, c = cluster
+    r = redis.Redis.from_url(redis_url)
+    settings = {"source": "demo", "size": [320, 180], "effects": [], "filter": {},
+                "tenure": {"instance": "x", "owner": None, "address": None, "configured": False}}
+    r.set("gazecast:settings:ghost", json.dumps(settings), px=60_000)
+    r.set("gazecast:lease:ghost", "mute", px=60_000)  # a process that reads its inbox and never answers
+    mute = r.pubsub()
+    mute.subscribe("gazecast:inbox:mute")
+    sio = client(b)
+    try:
+        assert sio.call("join", {"channel": "ghost"}, timeout=10)["ok"]
+        t0 = time.monotonic()
+        ack = sio.call("control", {"effect": "spotlight", "enabled": True}, timeout=10)
+        assert ack == {"ok": False, "error": {"code": "cluster_timeout", "message": ack["error"]["message"]}}
+        assert 1.5 < time.monotonic() - t0 < 5  # cluster_timeout: 2 s
+        mute.close()  # now nobody reads that inbox: the holder is gone, its lease not expired yet
+        time.sleep(0.2)
+        ack = sio.call("gaze", {"x": 0.5, "y": 0.5}, timeout=10)
+        assert not ack["ok"] and ack["error"]["code"] == "channel_moving", ack
+    finally:
+        sio.disconnect()
+        r.delete("gazecast:lease:ghost")
 
 
 def snapshot_state(server) -> dict:
