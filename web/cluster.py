@@ -233,7 +233,8 @@ class Cluster:
         if holder is None:
             raise RequestError("channel_moving", f"no process renders channel {channel.name!r} right now: retry")
         rid = secrets.token_hex(8)
-        message = json.dumps({"id": rid, "from": self.id, "op": op, "channel": channel.name, "args": args})
+        message = json.dumps({"id": rid, "from": self.id if wait else None, "op": op, "channel": channel.name,
+                              "args": args})  # no sender: no reply wanted
         if not wait:
             if not self.redis.publish(inbox(holder), message):
                 self.forget(channel.name)
@@ -368,7 +369,7 @@ class Cluster:
                 slot[0].set()
         else:
             reply = self._serve(body)
-            if body.get("from") and body.get("op") != "watch":
+            if body.get("from"):
                 return inbox(body["from"]), json.dumps({"id": body.get("id"), "reply": reply})
         return None
 
