@@ -53,7 +53,8 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
         from .routing import apply
 
         app.extensions["gazecast.cluster"] = Cluster(config, app.extensions["gazecast"],
-                                                     socketio.start_background_task, apply)
+                                                     socketio.start_background_task, apply,
+                                                     app.extensions["gazecast.authority"])
         app.extensions["gazecast.cluster"].start()
 
     from . import accounts

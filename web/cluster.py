@@ -30,6 +30,7 @@ from pipeline.errors import RequestError
 log = logging.getLogger(__name__)
 PREFIX = "gazecast:"
 SETTINGS = PREFIX + "settings"  # the pub/sub channel of settings changes
+REVOKED = PREFIX + "revoked"  # a sorted set of revoked token ids by expiry, and the pub/sub channel of new ones
 # renew or release a lease only if this process still holds it
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 LISTEN_TICK = 0.1  # seconds between checks of which channels' frames this process needs
@@ -61,8 +62,8 @@ def frames(name: str) -> str:
 class Cluster:
     """This process's part in a deployment of several: its leases, its mirrors, its requests in flight."""
 
-    def __init__(self, config, manager, spawn, apply):
-        self.config, self.manager, self.spawn = config, manager, spawn
+    def __init__(self, config, manager, spawn, apply, authority=None):
+        self.config, self.manager, self.spawn, self.authority = config, manager, spawn, authority
         self.apply = apply  # (channel, op, args) -> reply dict: how the holder applies a routed event
         self.id = secrets.token_hex(8)
         self.redis = redis.Redis.from_url(config.message_queue)
@@ -79,6 +80,13 @@ class Cluster:
         manager.on_missing = self.adopt
         for channel in manager.channels.values():
             self._opened(channel)
+        if authority is not None:
+            try:
+                now = time.time()
+                for token_id, expires in self.redis.zrangebyscore(REVOKED, now, "+inf", withscores=True):
+                    authority.revoked[token_id.decode()] = expires
+            except redis.RedisError as exc:
+                log.warning("cluster: revocations not loaded: %s", exc)
 
     def start(self) -> None:
         """Listen to this process's inbox, the frames and settings of every channel; tend the leases."""
@@ -295,7 +303,7 @@ class Cluster:
         while not self._stopped:
             pubsub, subscribed = self.redis.pubsub(ignore_subscribe_messages=True), set()
             try:
-                pubsub.subscribe(inbox(self.id), SETTINGS)
+                pubsub.subscribe(inbox(self.id), SETTINGS, REVOKED)
                 while not self._stopped:
                     wanted = self._wanted_frames()
                     if wanted - subscribed:
@@ -358,7 +366,10 @@ class Cluster:
             body = json.loads(data)
         except ValueError:
             return None
-        if topic == SETTINGS:
+        if topic == REVOKED:
+            if self.authority is not None and isinstance(body.get("id"), str):
+                self.authority.revoked[body["id"]] = float(body.get("expires", 0))
+        elif topic == SETTINGS:
             channel = self.manager.channels.get(body.get("channel"))
             if body.get("from") != self.id and channel is not None and not channel.renders:
                 channel.load_settings(body["settings"])
@@ -372,6 +383,19 @@ class Cluster:
             if body.get("from"):
                 return inbox(body["from"]), json.dumps({"id": body.get("id"), "reply": reply})
         return None
+
+    # ---- revocations ---------------------------------------------------------------------------
+    def share_revocation(self, token_id: str, expires: float) -> None:
+        """Tell every process (and those started later) that a token is revoked. The set keeps a token
+        until it expires anyway, so it holds at most the tokens still valid."""
+        now = time.time()
+        with self.redis.pipeline() as pipe:
+            pipe.zadd(REVOKED, {token_id: expires})
+            pipe.zremrangebyscore(REVOKED, "-inf", now)
+            pipe.expireat(REVOKED, int(max(expires, now)) + 1, gt=True)
+            pipe.expireat(REVOKED, int(max(expires, now)) + 1, nx=True)
+            pipe.publish(REVOKED, json.dumps({"id": token_id, "expires": expires}))
+            pipe.execute()
 
     # ---- reporting -------------------------------------------------------------------------------
     def health(self) -> dict:

@@ -19,7 +19,7 @@ from .acks import acked
 from .authority import authority, connections, principal, principal_of, require, rights, role
 from .connections import Connection
 from .context import gaze_room, manager, room, trackers
-from .routing import CONTROL_FIELDS, route, sample_args
+from .routing import CONTROL_FIELDS, cluster, route, sample_args
 
 PROTOCOL = 1
 
@@ -187,6 +187,8 @@ class GazecastNamespace(Namespace):
             require("invite", manager().get(claims.channel))
         authority().revoke(claims)
         offload(authority().save)
+        if cluster() is not None:  # every process of the deployment refuses the token from now on
+            cluster().share_revocation(claims.id, claims.expires)
         for conn in connections().holding(token):
             if conn.channel in manager().channels:
                 self._regroup(conn, manager().get(conn.channel), conn.sid)
