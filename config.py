@@ -51,6 +51,7 @@ class Config:
     log_level: str = "INFO"
     # ---- who may do what (docs/security.md) ----
     public: bool = False  # serve on an address other than loopback: must be asked for on purpose
+    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For / -Proto / -Host are believed (nginx: 1)
     auth: str = "auto"  # "open": anyone may do anything; "tokens": rights come from tokens; "auto": open on loopback
     anonymous_role: str = "viewer"  # what a connection without a token may do: none, viewer or participant
     token_max_age: float = 7 * 24 * 3600.0  # the longest life of an invitation token, seconds
@@ -156,6 +157,9 @@ def parse_args(argv=None, environ=None) -> Config:
     p.add_argument("--log-level", default=base.log_level, help="DEBUG, INFO, WARNING, ...")
     p.add_argument("--public", action="store_true", default=base.public,
                    help="serve on an address other than loopback (refused without it; see docs/security.md)")
+    p.add_argument("--trusted-proxies", type=int, default=base.trusted_proxies,
+                   help="proxies in front (nginx: 1) whose X-Forwarded-For gives the client's address "
+                        "(default %(default)s: believe no header)")
     p.add_argument("--auth", choices=AUTH_MODES, default=base.auth,
                    help="open: anyone may do anything; tokens: control and gaze need invitation tokens; "
                         "auto (default): open on loopback, tokens otherwise")
@@ -182,5 +186,6 @@ def parse_args(argv=None, environ=None) -> Config:
                         gl_device=a.gl_device, render_path=a.render_path, torch_device=a.torch_device,
                         weights=a.weights,
                         database_url=a.database_url, message_queue=a.message_queue, instance_path=a.instance_path,
-                        log_level=a.log_level, public=a.public, auth=a.auth, anonymous_role=a.anonymous_role,
+                        log_level=a.log_level, public=a.public, trusted_proxies=a.trusted_proxies, auth=a.auth,
+                        anonymous_role=a.anonymous_role,
                         **{name: getattr(a, name) for name in LIMIT_FLAGS + CLUSTER_FLAGS})
