@@ -265,6 +265,8 @@ class Cluster:
             if error.get("code") == "channel_moving":
                 self.forget(channel.name)
             raise RequestError(error.get("code", "internal"), error.get("message", "failed"))
+        if op == "control" and not channel.renders:
+            channel.load_settings(reply["state"])  # this mirror shows the change before the ack, not after
         return reply
 
     def _apply_here(self, channel, op: str, args: dict) -> dict:
