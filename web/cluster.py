@@ -7,8 +7,10 @@ control and gaze events are sent to the holder (request and reply over Redis pub
 the holder applied them), and the holder's frames, published once per frame, feed the mirror's viewers.
 
 Keys (all expire): lease:<channel> (holder id, lease_ttl), settings:<channel> (JSON, settings_ttl),
-watchers:<channel> (a sorted set of the processes with viewers, one member each, lease_ttl).
-Pub/sub channels: inbox:<process> (requests and replies), frames:<channel> (JPEGs), settings (changes).
+watchers:<channel> (a sorted set of the processes with viewers, one member each, lease_ttl), revoked
+(a sorted set of revoked token ids, each until its token would have expired).
+Pub/sub channels: inbox:<process> (requests and replies), frames:<channel> (JPEGs), settings (changes),
+revoked (new revocations).
 
 Without a message queue none of this exists: every channel renders in the one process (web/routing.py).
 Everything here runs on the server's loop (green threads under eventlet: the redis client's sockets are
@@ -31,11 +33,11 @@ log = logging.getLogger(__name__)
 PREFIX = "gazecast:"
 SETTINGS = PREFIX + "settings"  # the pub/sub channel of settings changes
 REVOKED = PREFIX + "revoked"  # a sorted set of revoked token ids by expiry, and the pub/sub channel of new ones
-# renew or release a lease only if this process still holds it
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 LISTEN_TICK = 0.1  # seconds between checks of which channels' frames this process needs
 REPLY_BATCH = 200  # replies sent to Redis in one round trip at most
 SNAPSHOT_LISTEN = 15.0  # seconds a process listens to a channel's frames after a snapshot was asked for
+# renew or release a lease only if this process still holds it
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -75,6 +77,7 @@ class Cluster:
         self._subscribed: set[str] = set()  # the frame channels the listener has subscribed to
         self._holders: dict[str, tuple[str, float]] = {}  # channel -> (holder, until when to believe it)
         self._saved_gaze: dict[str, object] = {}  # channel -> the gaze sample last written to Redis
+        self._unsaved: set[str] = set()  # channels whose last change could not be written to Redis
         manager.on_open = self._opened
         manager.on_close = self._closed
         manager.on_missing = self.adopt
@@ -170,7 +173,7 @@ class Cluster:
                 log.warning("process %s lost the lease of channel %s", self.id, name)
                 channel.hand_over()
                 return
-            if self._saved_gaze.get(name) is not channel.gaze:  # the gaze a successor starts from
+            if name in self._unsaved or self._saved_gaze.get(name) is not channel.gaze:  # (the gaze a successor starts from)
                 self._save(channel)
             else:
                 self.redis.pexpire(settings_key(name), self._ms(self.config.settings_ttl))
@@ -223,18 +226,26 @@ class Cluster:
             "instance": tenure.instance, "owner": tenure.owner, "address": tenure.address,
             "configured": tenure.configured}}
         data = json.dumps(settings)
-        self._saved_gaze[channel.name] = channel.gaze
         with self.redis.pipeline() as pipe:
             pipe.set(settings_key(channel.name), data, px=self._ms(self.config.settings_ttl))
             pipe.publish(SETTINGS, json.dumps({"from": self.id, "channel": channel.name, "settings": settings}))
             pipe.execute()
+        self._saved_gaze[channel.name] = channel.gaze
+        self._unsaved.discard(channel.name)
 
     # ---- routing -----------------------------------------------------------------------------
     def call(self, channel, op: str, args: dict, wait: bool = True) -> dict | None:
         """Apply an event to a channel where it renders; return the holder's reply (raise its error).
 
         A reply that does not come within cluster_timeout is cluster_timeout; a holder whose inbox
-        nobody reads any more (it died; its lease has not expired yet) is channel_moving."""
+        nobody reads any more (it died; its lease has not expired yet) is channel_moving; Redis out of
+        reach is cluster_unavailable."""
+        try:
+            return self._call(channel, op, args, wait)
+        except redis.RedisError as exc:
+            raise RequestError("cluster_unavailable", f"Redis cannot be reached: {exc}") from None
+
+    def _call(self, channel, op: str, args: dict, wait: bool) -> dict | None:
         holder = self.holder(channel)
         if holder == self.id:
             return self._apply_here(channel, op, args)
@@ -272,7 +283,11 @@ class Cluster:
     def _apply_here(self, channel, op: str, args: dict) -> dict:
         reply = self.apply(channel, op, args)
         if op == "control":
-            self._save(channel)  # before the ack: a process taking over from now on has the change
+            try:
+                self._save(channel)  # before the ack: a process taking over from now on has the change
+            except redis.RedisError as exc:  # applied here all the same: saved at the next renewal
+                self._unsaved.add(channel.name)
+                log.warning("cluster: settings of %s not saved yet: %s", channel.name, exc)
         return reply
 
     def _serve(self, request: dict) -> dict:
