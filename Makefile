@@ -24,6 +24,7 @@ bench: setup-test
 	$(BIN)/python bench/render.py --write
 	$(BIN)/python -m bench.gaze
 	$(BIN)/python bench/abuse.py --write
+	$(BIN)/python bench/load.py --write
 
 setup: system $(VENV)/.stamp-run node_modules/.stamp
 setup-test: system-test $(VENV)/.stamp-test node_modules/.stamp

@@ -12,6 +12,7 @@ RENDER_PATHS = ("auto", "gl", "cpu")  # see render/cpu.py
 AUTH_MODES = ("auto", "open", "tokens")
 ROLES_ANONYMOUS = ("none", "viewer", "participant")
 # limits that also have a flag (--max-channels, ...); each is described next to its field in Config
+CLUSTER_FLAGS = ("lease_ttl", "lease_renew", "cluster_timeout", "settings_ttl")
 LIMIT_FLAGS = ("max_channels", "max_channels_per_address", "max_channels_per_user", "max_connections",
                "max_connections_per_address", "header_timeout", "socket_timeout", "gaze_rate", "frame_rate",
                "control_rate", "message_rate", "max_frames_in_flight", "max_frame_pixels", "max_output_pixels",
@@ -40,11 +41,17 @@ class Config:
     media_dir: str = str(ROOT / "media")  # video and image files clients may choose as a source
     database_url: str = "sqlite:///gazecast.db"  # SQLAlchemy URL; a relative SQLite path is in the instance folder
     message_queue: str | None = None  # redis:// URL shared by several server processes
+    # ---- several processes behind that Redis (web/cluster.py, docs/deployment.md) ----
+    lease_ttl: float = 2.5  # seconds a process's claim to render a channel lasts unless renewed
+    lease_renew: float = 1.0  # seconds between renewals of the leases a process holds (well under lease_ttl)
+    cluster_timeout: float = 2.0  # seconds to wait for the rendering process to apply a routed event
+    settings_ttl: float = 600.0  # seconds a channel's settings stay in Redis after its last holder went
     max_payload: int = 1_000_000  # largest Socket.IO message accepted, bytes
     secret_key: str | None = field(default=None, repr=False)  # signs sessions and tokens; None: made once, kept in the instance folder
     log_level: str = "INFO"
     # ---- who may do what (docs/security.md) ----
     public: bool = False  # serve on an address other than loopback: must be asked for on purpose
+    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For / -Proto / -Host are believed (nginx: 1)
     auth: str = "auto"  # "open": anyone may do anything; "tokens": rights come from tokens; "auto": open on loopback
     anonymous_role: str = "viewer"  # what a connection without a token may do: none, viewer or participant
     token_max_age: float = 7 * 24 * 3600.0  # the longest life of an invitation token, seconds
@@ -143,9 +150,16 @@ def parse_args(argv=None, environ=None) -> Config:
                    help="folder of the SQLite database, the secret key, cached pictures and replays")
     p.add_argument("--message-queue", default=base.message_queue,
                    help="redis:// URL to share Socket.IO events between server processes")
+    cluster = p.add_argument_group("several processes", "with --message-queue; see docs/deployment.md")
+    for name in CLUSTER_FLAGS:
+        cluster.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(base, name),
+                             help="(default %(default)s)")
     p.add_argument("--log-level", default=base.log_level, help="DEBUG, INFO, WARNING, ...")
     p.add_argument("--public", action="store_true", default=base.public,
                    help="serve on an address other than loopback (refused without it; see docs/security.md)")
+    p.add_argument("--trusted-proxies", type=int, default=base.trusted_proxies,
+                   help="proxies in front (nginx: 1) whose X-Forwarded-For gives the client's address "
+                        "(default %(default)s: believe no header)")
     p.add_argument("--auth", choices=AUTH_MODES, default=base.auth,
                    help="open: anyone may do anything; tokens: control and gaze need invitation tokens; "
                         "auto (default): open on loopback, tokens otherwise")
@@ -161,6 +175,8 @@ def parse_args(argv=None, environ=None) -> Config:
                                  ("anonymous_role", a.anonymous_role, ROLES_ANONYMOUS)):
         if value not in choices:  # argparse does not check a default from the environment
             p.error(f"GAZECAST_{name.upper()} must be {', '.join(choices[:-1])} or {choices[-1]}, got {value!r}")
+    if not 0 < a.lease_renew < a.lease_ttl:
+        p.error(f"--lease-renew ({a.lease_renew:g}) must be positive and shorter than --lease-ttl ({a.lease_ttl:g})")
     try:
         width, height = (int(v) for v in a.size.lower().split("x"))
     except ValueError:
@@ -170,5 +186,6 @@ def parse_args(argv=None, environ=None) -> Config:
                         gl_device=a.gl_device, render_path=a.render_path, torch_device=a.torch_device,
                         weights=a.weights,
                         database_url=a.database_url, message_queue=a.message_queue, instance_path=a.instance_path,
-                        log_level=a.log_level, public=a.public, auth=a.auth, anonymous_role=a.anonymous_role,
-                        **{name: getattr(a, name) for name in LIMIT_FLAGS})
+                        log_level=a.log_level, public=a.public, trusted_proxies=a.trusted_proxies, auth=a.auth,
+                        anonymous_role=a.anonymous_role,
+                        **{name: getattr(a, name) for name in LIMIT_FLAGS + CLUSTER_FLAGS})

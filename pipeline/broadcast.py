@@ -27,6 +27,7 @@ class Broadcaster:
         self._cond = threading.Condition()
         self._sockets: set[_SocketViewer] = set()
         self._closed = False
+        self.on_frame = None  # called on the loop with each new JPEG, after the local viewers (web/cluster.py)
 
     @property
     def jpeg(self) -> bytes | None:
@@ -56,6 +57,8 @@ class Broadcaster:
                                 time.sleep(0)  # hundreds of viewers: let Socket.IO events in between the sends
                     with self._cond:
                         self._cond.notify_all()
+                    if frame is not None and self.on_frame is not None:
+                        self.on_frame(frame[1])
         finally:
             self._wakeup.close()  # the channel has closed: its pipe's two descriptors go with it
 

@@ -54,6 +54,8 @@ class Channel:
         self.tenure = None  # who owns the channel (pipeline.authority.Tenure), set by the manager
         self.members = 0  # Socket.IO connections in the channel's room
         self.last_active = _time.monotonic()  # when a viewer or a connection last came or went
+        self.renders = True  # this process renders the channel (with a message queue: holds its lease)
+        self.remote_viewers = 0  # viewers of the channel on other processes (web/cluster.py counts them)
 
     # ---- called from the server's loop -------------------------------------------------
     def set_gaze(self, sample: GazeSample) -> None:
@@ -82,7 +84,12 @@ class Channel:
 
     def idle_for(self, now: float) -> float:
         """Seconds since the channel last had a viewer or a connection (0 while it has one)."""
-        return 0.0 if self.viewers or self.members else now - self.last_active
+        return 0.0 if self.watched or self.members else now - self.last_active
+
+    @property
+    def watched(self) -> int:
+        """Viewers here and, where this process renders for others, theirs."""
+        return self.viewers + self.remote_viewers
 
     @property
     def running(self) -> bool:
@@ -107,9 +114,39 @@ class Channel:
             self._wake.set()  # the old thread sees the new generation and exits
             self._wake = threading.Event()
             self._thread = None
-        if self.viewers:
+        if self.watched:
             self.ensure_started()
         self._touch()
+
+    def settings(self) -> dict:
+        """What another process needs to render this channel as this one does."""
+        g = self.gaze
+        return {"source": self.source_spec, "size": list(self.size), "effects": self.effects.to_list(),
+                "filter": dict(self.filter), "gaze": {"t": g.t, "x": g.x, "y": g.y, "source": g.source,
+                                                      "pupil_mm": g.pupil_mm, "t_server": g.t_server}}
+
+    def load_settings(self, settings: dict) -> None:
+        """Take settings (or a state) made by another process: effects this process does not know are
+        dropped, parameters checked against its own specs; a new source or size restarts rendering."""
+        self.effects.items = [dict(i) for i in settings.get("effects", self.effects.items) if isinstance(i, dict)]
+        self.effects.sync()
+        self.filter = {**self.filter, **settings.get("filter", {})}
+        if isinstance(settings.get("gaze"), dict):
+            self.gaze = GazeSample(**settings["gaze"])
+        source, size = settings.get("source", self.source_spec), tuple(settings.get("size", self.size))
+        if source != self.source_spec or size != self.size:
+            self.reconfigure(source, size)
+        self._touch()
+
+    def hand_over(self) -> None:
+        """Stop rendering here (another process took the channel): the render thread ends, the channel
+        and its viewers stay, fed from elsewhere."""
+        with self._lock:
+            self.renders = False
+            self._generation += 1
+            self._wake.set()
+            self._wake = threading.Event()
+            self._thread = None
 
     def reload(self, changes: Changes) -> None:
         """Take reloaded shaders: the chain follows the catalogue, the render thread recompiles."""
@@ -134,7 +171,7 @@ class Channel:
     def ensure_started(self) -> None:
         """Start the render thread unless one runs (it stops by itself once nobody watches)."""
         with self._lock:
-            if self._thread is None and not self._stop and self.error is None:
+            if self._thread is None and not self._stop and self.error is None and self.renders:
                 self._thread = threading.Thread(target=self._run, args=(self._generation, self._wake),
                                                 name=f"render-{self.name}", daemon=True)
                 self._thread.start()
@@ -209,7 +246,7 @@ class Channel:
             while self._reloads:
                 self._compile(renderers.gl, self._reloads.pop(0))
             now = time.monotonic()
-            if self.viewers == 0 and not self._snapshot:
+            if not self.watched and not self._snapshot:
                 idle = now - watched_at
                 if idle >= self.config.render_idle and self._retire(generation):
                     log.info("channel %s: nobody watches, render thread stopped", self.name)
@@ -236,7 +273,7 @@ class Channel:
         """On the render thread: give up the thread if still nobody watches; a viewer who comes after
         this starts a new one."""
         with self._lock:
-            if self.viewers or self._snapshot or generation != self._generation:
+            if self.watched or self._snapshot or generation != self._generation:
                 return False
             if self._thread is threading.current_thread():
                 self._thread = None  # under the lock: add_viewer() from now on starts a new thread

@@ -39,6 +39,9 @@ class ChannelManager:
         self.on_state = on_state or (lambda channel: None)  # tells a channel's clients its new state
         self.specs = load_effects(config.shaders_dir)
         self.channels: dict[str, Channel] = {}
+        self.on_open = lambda channel: None  # told of each channel opened (web/cluster.py)
+        self.on_close = lambda channel: None  # told of each channel closed
+        self.on_missing = lambda name: None  # may open a channel that another process opened (or return None)
         self._closed = False
         self.open("main", tenure=Tenure(CONFIGURED, configured=True))
         self.watcher = ShaderWatcher(config.shaders_dir)
@@ -76,6 +79,7 @@ class ChannelManager:
         self._check_room(tenure)
         channel = self.channels[name] = Channel(name, self.config, self.specs, source)
         channel.tenure = tenure
+        self.on_open(channel)
         self.spawn(channel.broadcaster.pump)
         return channel
 
@@ -104,6 +108,7 @@ class ChannelManager:
                 if not ch.tenure.configured and ch.idle_for(now) >= self.config.channel_idle]
         for channel in idle:
             del self.channels[channel.name]
+            self.on_close(channel)
             self.spawn(self._retire, channel)
         return [ch.name for ch in idle]
 
@@ -117,9 +122,13 @@ class ChannelManager:
         channel.broadcaster.close()
         offload(trim_memory)
 
+    def find(self, name: str) -> Channel | None:
+        """Return an open channel, opened elsewhere (with a message queue) and mirrored here, or None."""
+        return self.channels.get(name) or self.on_missing(name)
+
     def get(self, name) -> Channel:
         """Return an existing channel or raise unknown_channel."""
-        channel = self.channels.get(name) if isinstance(name, str) else None
+        channel = self.find(name) if isinstance(name, str) else None
         if channel is None:
             raise RequestError("unknown_channel", f"no channel named {name!r}")
         return channel

@@ -74,3 +74,11 @@ def test_limits_and_authority_come_from_the_environment_or_flags(capsys):
     assert "GAZECAST_AUTH must be auto, open or tokens" in capsys.readouterr().err
     with pytest.raises(ValueError):
         Config.from_env({"GAZECAST_PUBLIC": "perhaps"})
+
+
+def test_the_cluster_timing_comes_from_the_environment_or_flags_and_renewal_beats_expiry(capsys):
+    c = parse_args(["--lease-ttl", "4", "--cluster-timeout", "3"], environ={"GAZECAST_LEASE_RENEW": "1.5"})
+    assert (c.lease_ttl, c.lease_renew, c.cluster_timeout, c.settings_ttl) == (4.0, 1.5, 3.0, 600.0)
+    with pytest.raises(SystemExit):
+        parse_args(["--lease-ttl", "1", "--lease-renew", "1"], environ={})
+    assert "--lease-renew (1) must be positive and shorter than --lease-ttl (1)" in capsys.readouterr().err

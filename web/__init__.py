@@ -27,6 +27,11 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
     app.config.update(SECRET_KEY=config.secret_key or instance_secret(app.instance_path), GAZECAST=config)
     socketio.init_app(app, async_mode=config.async_mode, message_queue=config.message_queue,
                       max_http_buffer_size=config.max_payload)
+    if config.trusted_proxies:  # outside Socket.IO's middleware, so its connections get the client's address too
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     init_store(app, config)  # accounts and recordings: the database first, so a refused schema stops start-up
 
     from pipeline.authority import Authority, auth_mode
@@ -48,6 +53,14 @@ def create_app(config: Config | None = None, test_config: dict | None = None) ->
                                                      config.anonymous_role, config.token_max_age,
                                                      config.revocations)
     app.extensions["gazecast.connections"] = Connections(config)
+    if config.message_queue:  # several processes: each channel renders in one, reachable from all
+        from .cluster import Cluster
+        from .routing import apply
+
+        app.extensions["gazecast.cluster"] = Cluster(config, app.extensions["gazecast"],
+                                                     socketio.start_background_task, apply,
+                                                     app.extensions["gazecast.authority"])
+        app.extensions["gazecast.cluster"].start()
 
     from . import accounts
 

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, jsonify
 
 from .authority import authority, connections, principal, rights
 from .context import manager, trackers
+from .routing import cluster
 
 bp = Blueprint("api", __name__)
 
@@ -35,4 +36,5 @@ def healthz():
                     "async_mode": config.async_mode, "devices": devices,
                     "auth": "open" if authority().open else "tokens",
                     "connections": len(connections().by_sid), "trackers": len(trackers().trackers),
-                    "channels_open": len(manager().channels), "channels": visible_health()})
+                    "channels_open": len(manager().channels), "channels": visible_health(),
+                    **({"cluster": cluster().health()} if cluster() is not None else {})})

@@ -19,8 +19,18 @@ from .acks import acked
 from .authority import authority, connections, principal, principal_of, require, rights, role
 from .connections import Connection
 from .context import gaze_room, manager, room, trackers
+from .routing import CONTROL_FIELDS, cluster, route, sample_args
 
 PROTOCOL = 1
+
+
+def check_name_ok(name: str) -> bool:
+    """Whether a name a client asked for at connect is a valid channel name (a bad one gets main)."""
+    try:
+        check_name(name)
+        return True
+    except RequestError:
+        return False
 
 
 class GazecastNamespace(Namespace):
@@ -65,7 +75,7 @@ class GazecastNamespace(Namespace):
     def on_connect(self, auth=None):
         auth = auth if isinstance(auth, dict) else {}
         name = auth.get("channel")
-        channel = manager().channels.get(name) if isinstance(name, str) else None
+        channel = manager().find(name) if isinstance(name, str) and check_name_ok(name) else None
         channel = channel or manager().get("main")
         who = principal(auth.get("token"))
         try:
@@ -92,7 +102,7 @@ class GazecastNamespace(Namespace):
         name, token = check_name(payload.get("channel", "main")), payload.get("token")
         if token is not None and not isinstance(token, str):
             raise RequestError("bad_type", "'token' must be a string")
-        channel, given = manager().channels.get(name), None
+        channel, given = manager().find(name), None
         if channel is None:
             channel, given = self._create(conn, name)
         require("view", channel, principal(token))
@@ -126,7 +136,7 @@ class GazecastNamespace(Namespace):
             raise RequestError("bad_request", "'source' must be 'mouse' or 'external'")
         sample = GazeSample(t=t, x=unit(payload, "x"), y=unit(payload, "y"),
                             source=source, t_server=time.time())
-        channel.set_gaze(sample)
+        route(channel, "gaze", sample_args(sample))  # acknowledged once the rendering process has it
         self.keep(channel, sample)  # into the user's recording, if one runs (web/record_events.py)
         emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=gaze_room(channel.name), include_self=False)
         return None
@@ -142,12 +152,7 @@ class GazecastNamespace(Namespace):
         if source is not None or size is not None:
             require("reconfigure", channel)
         manager().check_reconfigure(source, size)
-        channel.control(effect=payload.get("effect"), enabled=payload.get("enabled"),
-                        params=payload.get("params"), order=payload.get("order"),
-                        filter=payload.get("filter"))
-        if source is not None or size is not None:
-            channel.reconfigure(source, tuple(size) if size else None)
-        state = channel.state()
+        state = route(channel, "control", {k: payload[k] for k in CONTROL_FIELDS if k in payload})["state"]
         emit("state", state, to=room(channel.name))
         return {"state": state}
 
@@ -182,6 +187,8 @@ class GazecastNamespace(Namespace):
             require("invite", manager().get(claims.channel))
         authority().revoke(claims)
         offload(authority().save)
+        if cluster() is not None:  # every process of the deployment refuses the token from now on
+            cluster().share_revocation(claims.id, claims.expires)
         for conn in connections().holding(token):
             if conn.channel in manager().channels:
                 self._regroup(conn, manager().get(conn.channel), conn.sid)

@@ -22,11 +22,14 @@ def serve(app, config) -> None:
 
 
 def guarded_protocol(config):
-    """Return eventlet's HTTP protocol with the per-address cap and the header deadline of config."""
+    """Return eventlet's HTTP protocol with the per-address cap and the header deadline of config (behind
+    trusted proxies, the deadline only)."""
     import eventlet
     from eventlet import wsgi
 
     limit, deadline = config.max_connections_per_address, config.header_timeout
+    if config.trusted_proxies:  # every socket comes from the proxy, which caps each client address itself
+        limit = float("inf")  # (nginx: limit_conn); Socket.IO sessions are still counted per forwarded address
     body = json.dumps({"ok": False, "error": {"code": "too_many_connections",
                                               "message": f"at most {limit} connections per address"}}).encode()
     refusal = (b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nConnection: close\r\n"

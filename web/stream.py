@@ -7,6 +7,7 @@ from pipeline.errors import RequestError
 
 from .authority import require
 from .context import error, manager
+from .routing import cluster, route
 
 bp = Blueprint("stream", __name__)
 NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache"}
@@ -32,6 +33,8 @@ def stream(name: str = "main"):
     channel = _watchable(name)
     if channel.error:
         return jsonify(error("channel_failed", channel.error)), 503
+    if cluster() is not None:
+        cluster().viewer_came(channel)  # rendered here if nobody does, else the holder hears of a viewer
     sock = _eventlet_socket(request.environ)
     body = _frames(channel) if sock is None else _frames_to_socket(channel, sock)
     return Response(body, mimetype=MIMETYPE, headers=NO_CACHE)
@@ -95,6 +98,9 @@ def snapshot(name: str):
     if channel.error:
         return jsonify(error("channel_failed", channel.error)), 503
     seq = channel.request_frame()
+    if cluster() is not None and not channel.renders:
+        cluster().want_frame(channel)
+        route(channel, "frame", {})  # the holder renders one; it reaches this process like every frame
     _, jpeg = channel.broadcaster.wait_newer(seq, timeout=15.0)
     if jpeg is None:
         return jsonify(error("no_frame", channel.error or "no frame rendered yet")), 503

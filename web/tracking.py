@@ -13,6 +13,7 @@ from pipeline.tracking import check_view
 from .acks import acked
 from .authority import rights
 from .context import gaze_room, trackers
+from .routing import drive
 
 
 def _frame_payload(payload: dict) -> tuple[bytes, float, list | None]:
@@ -53,7 +54,7 @@ class TrackingEvents:
         result = trackers().get(request.sid).process(jpeg, t, view, channel.filter)
         sample = result["sample"]
         if sample is not None:
-            channel.set_gaze(sample)
+            drive(channel, sample)  # here, or where the channel renders (web/routing.py)
             self.keep(channel, sample, result["events"])  # into the user's recording (web/record_events.py)
             emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=gaze_room(channel.name), include_self=False)
         return {"gaze": sample.to_dict() if sample else None, "reason": result["reason"],

@@ -14,6 +14,8 @@ def test_healthz_reports_devices_and_channels(client):
     assert h["devices"]["torch"] in ("cpu", "cuda")
     assert "llvmpipe" in h["devices"]["gl"]["renderer"] or not h["devices"]["gl"]["software"]
     assert h["channels"]["main"]["viewers"] == 0
+    assert "cluster" not in h  # one process, no message queue: nothing of web/cluster.py runs
+    assert client.application.extensions.get("gazecast.cluster") is None
 
 
 def test_snapshot_renders_a_frame_with_content(client):

@@ -1,0 +1,54 @@
+"""A real redis-server on a free loopback port, and three real gazecast processes sharing it."""
+import subprocess
+import time
+
+import cv2
+import pytest
+import redis
+
+from tests.conftest import detail_frame
+from tests.support import Server, free_port
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A redis-server of its own (no persistence, its files in a temp dir), stopped after the module."""
+    port, folder = free_port(), tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(200):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    client.close()
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory):
+    """A still image full of detail: the frames change only with the effects and the gaze."""
+    path = tmp_path_factory.mktemp("content") / "detail.png"
+    cv2.imwrite(str(path), cv2.cvtColor(detail_frame(320, 180), cv2.COLOR_RGBA2BGR))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, redis_url, content):
+    """Processes A, B and C behind one Redis (A is started first; the tests make it render `main`)."""
+    servers = []
+    try:
+        for name in "ABC":
+            logs = tmp_path_factory.mktemp(f"server{name}")
+            servers.append(Server("--source", str(content), "--size", "320x180", "--fps", "15",
+                                  "--message-queue", redis_url, log_path=logs / "server.log",
+                                  env={"GAZECAST_SECRET_KEY": "one-deployment-one-key"}))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
