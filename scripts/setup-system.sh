@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages gazecast needs, only those that are missing.
 #   scripts/setup-system.sh run    headless GL (Mesa EGL + llvmpipe) and node/npm for the browser client
-#   scripts/setup-system.sh test   the above plus chromium, ffmpeg, redis-server and PostgreSQL's server for the tests
+#   scripts/setup-system.sh test   the above plus chromium, ffmpeg, redis-server, PostgreSQL's server, nginx and openssl for the tests
 set -euo pipefail
 want=(libegl1 libgl1 libgl1-mesa-dri libgles2)
 command -v npm >/dev/null || want+=(nodejs npm)
 if [ "${1:-run}" = test ]; then
-  want+=(chromium ffmpeg redis-server postgresql)
+  want+=(chromium ffmpeg redis-server postgresql nginx openssl)
 fi
 missing=()
 for p in "${want[@]}"; do

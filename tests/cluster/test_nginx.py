@@ -14,9 +14,7 @@ import socketio
 
 from tests.support import ROOT, free_port
 
-pytestmark = pytest.mark.skipif(shutil.which("nginx") is None and not shutil.which("/usr/sbin/nginx"),
-                                reason="nginx is not installed")
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # installed by `make test` (scripts/setup-system.sh test)
 
 
 @pytest.fixture(scope="module")
