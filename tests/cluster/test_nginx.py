@@ -57,6 +57,7 @@ def nginx(tmp_path_factory, cluster):
     proc.wait(timeout=10)
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # the test's self-signed certificate
 def test_nginx_serves_the_cluster_over_tls(nginx):
     url, context, http_port = nginx
     with urllib.request.urlopen(url + "/healthz", context=context, timeout=10) as r:
