@@ -17,7 +17,6 @@ import argparse
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +29,7 @@ import psutil  # noqa: E402
 import socketio  # noqa: E402
 
 from bench.report import write_section  # noqa: E402
-from tests.support import Server, free_port, read_stream  # noqa: E402
+from tests.support import Server, read_stream, redis_server  # noqa: E402
 
 LIMITS = ("--max-connections-per-address", "1000", "--max-connections", "1000")  # every client is 127.0.0.1
 # gaze sources are participants (they may drive the gaze, not read everyone's): on an open server every
@@ -94,22 +93,6 @@ def client_worker(urls, rate, w, measure, stop, results) -> None:
     for c in clients:
         c.close()
     results.put(([ms for c in clients for ms in c.acks], errors + [e for c in clients for e in c.errors]))
-
-
-def redis_server(folder: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return proc, f"redis://127.0.0.1:{port}/0"
 
 
 def usage(procs: dict[str, psutil.Process]) -> dict:

@@ -30,6 +30,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+
+def redis_server(folder: Path) -> tuple[subprocess.Popen, str]:
+    """Start a real redis-server of its own on a free loopback port (no persistence, its files in folder);
+    return the process (terminate it when done) and its URL, once it answers."""
+    import redis
+
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        for _ in range(200):
+            try:
+                client.ping()
+                return proc, url
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        proc.terminate()
+        raise RuntimeError(f"redis-server on port {port} did not answer within 10 s")
+    finally:
+        client.close()
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Terminate a helper process and wait for it."""
+    proc.terminate()
+    proc.wait(timeout=10)
+
 class Server:
     """A gazecast process serving on loopback; stop() ends it."""
 

@@ -1,33 +1,17 @@
 """A real redis-server on a free loopback port, and three real gazecast processes sharing it."""
-import subprocess
-import time
-
 import cv2
 import pytest
-import redis
 
 from tests.conftest import detail_frame
-from tests.support import Server, free_port
+from tests.support import Server, redis_server, stop_process
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     """A redis-server of its own (no persistence, its files in a temp dir), stopped after the module."""
-    port, folder = free_port(), tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    proc, url = redis_server(tmp_path_factory.mktemp("redis"))
     yield url
-    client.close()
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_process(proc)
 
 
 @pytest.fixture(scope="module")

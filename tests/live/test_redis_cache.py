@@ -1,31 +1,16 @@
 """With a message queue (several server processes), pictures are cached in that Redis and logins are limited there."""
-import subprocess
-import time
-
 import pytest
 import redis
 
 from tests.live.users import session_for, socket_for
-from tests.support import Server, free_port
+from tests.support import Server, redis_server, stop_process
 
 
 @pytest.fixture
 def redis_url(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    proc, url = redis_server(tmp_path)
     yield url
-    client.close()
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_process(proc)
 
 
 def test_pictures_and_login_limits_live_in_the_shared_redis(tmp_path, redis_url):
