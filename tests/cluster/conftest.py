@@ -22,17 +22,23 @@ def content(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory, redis_url, content):
-    """Processes A, B and C behind one Redis (A is started first; the tests make it render `main`)."""
+def processes(tmp_path_factory, names: str, redis_url: str, *args: str):
+    """Start one server process per letter of names behind redis_url, sharing one secret key (as the
+    processes of one deployment must); yield them, stop them after."""
     servers = []
     try:
-        for name in "ABC":
+        for name in names:
             logs = tmp_path_factory.mktemp(f"server{name}")
-            servers.append(Server("--source", str(content), "--size", "320x180", "--fps", "15",
-                                  "--message-queue", redis_url, log_path=logs / "server.log",
+            servers.append(Server(*args, "--message-queue", redis_url, log_path=logs / "server.log",
                                   env={"GAZECAST_SECRET_KEY": "one-deployment-one-key"}))
         yield servers
     finally:
         for server in servers:
             server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, redis_url, content):
+    """Processes A, B and C behind one Redis (A is started first; the tests make it render `main`)."""
+    yield from processes(tmp_path_factory, "ABC", redis_url, "--source", str(content), "--size", "320x180",
+                         "--fps", "15")

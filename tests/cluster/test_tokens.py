@@ -8,22 +8,14 @@ import time
 import pytest
 import socketio
 
-from tests.support import ROOT, Server
+from tests.cluster.conftest import processes
+from tests.support import ROOT
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory, redis_url, content):
-    servers = []
-    try:
-        for name in "AB":
-            logs = tmp_path_factory.mktemp(f"tokens{name}")
-            servers.append(Server("--source", str(content), "--size", "320x180", "--auth", "tokens",
-                                  "--message-queue", redis_url, log_path=logs / "server.log",
-                                  env={"GAZECAST_SECRET_KEY": "one-deployment-one-key"}))
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
+    yield from processes(tmp_path_factory, "AB", redis_url, "--source", str(content), "--size", "320x180",
+                         "--auth", "tokens")
 
 
 def run_client(*args: str) -> subprocess.CompletedProcess:
