@@ -1,7 +1,7 @@
 """Three real gazecast processes behind a real Redis: any channel is reachable from any process.
 
 `main` renders in A. A control change sent to B changes the frames A renders and those a viewer on C
-receives; gaze sent to C moves A's picture; when A is killed, B or C renders `main` again within 5 s with
+receives; gaze sent to C, and gaze that C estimates from webcam frames, moves A's picture; when A is killed, B or C renders `main` again within 5 s with
 the same settings and the viewer on C, still on its first connection, gets frames again."""
 import json
 import subprocess
@@ -16,6 +16,7 @@ import simplejpeg
 import socketio
 
 from tests.support import ROOT, read_parts
+from tests.web.test_frames import face_jpeg
 
 SPOTLIGHT = {"effect": "spotlight", "enabled": True,
              "params": {"dim": 1.0, "radius": 0.35, "softness": 0.0, "desaturate": 0.0}}
@@ -223,6 +224,31 @@ def test_a_holder_that_does_not_answer_is_a_timeout_and_one_that_is_gone_is_chan
     finally:
         sio.disconnect()
         r.delete("gazecast:lease:ghost")
+
+
+def test_webcam_frames_sent_to_c_drive_the_channel_rendered_in_a(cluster):
+    """The gaze that C's tracker estimates from a webcam frame is applied where the channel renders."""
+    a, b, c = cluster
+    snapshot(a)
+    assert renders(a) == ["main"] and renders(c) == []
+    jpeg = face_jpeg()  # the astronaut's photograph, eyes repainted
+    sio = client(c)
+    try:
+        assert sio.call("control", SPOTLIGHT, timeout=10)["ok"]
+        first = sio.call("frame", {"jpeg": jpeg, "t": 1.0}, timeout=60)
+        assert first["ok"] and first["gaze"] is not None, first
+        wx, wy, t = first["gaze"]["x"], first["gaze"]["y"], 1.0
+        for target, brighter in ((0.15, left_brighter), (0.85, right_brighter), (0.15, left_brighter)):
+            view = [wx - 0.5 * target, wy - 0.5, 0.5, 1.0]  # the video's rectangle: the gaze lands at x = target
+            for _ in range(3):
+                t += 1 / 15
+                ack = sio.call("frame", {"jpeg": jpeg, "t": t, "view": view}, timeout=30)
+                assert ack["ok"] and ack["gaze"] is not None, ack
+            assert abs(ack["gaze"]["x"] - target) < 0.05, ack["gaze"]
+            assert wait_for(lambda: brighter(snapshot(a))), target
+        assert renders(a) == ["main"] and renders(c) == []
+    finally:
+        sio.disconnect()
 
 
 def snapshot_state(server) -> dict:

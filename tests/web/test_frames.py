@@ -8,13 +8,18 @@ from gaze.synth.pairs import person_ray
 from gaze.synth.photos import Placement, composite_frame, find_face, place
 
 
-@pytest.fixture(scope="module")
-def jpeg():
+def face_jpeg() -> bytes:
+    """A webcam frame of the astronaut's photograph, eyes repainted looking (8, -12) degrees."""
     face = find_face(place("astronaut", Placement(ipd_px=95)))
     rng = np.random.default_rng(1)
     g = angles_to_vector(8, -12)
     img = composite_frame(face, [g, g], 0.35, (1.0, 1.0), person_ray(rng), rng)
     return cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+
+
+@pytest.fixture(scope="module")
+def jpeg():
+    return face_jpeg()
 
 
 def test_a_face_gives_a_sample_and_the_view_maps_it_into_the_video(sio, jpeg):
