@@ -1,8 +1,9 @@
 """Three real gazecast processes behind a real Redis: any channel is reachable from any process.
 
 `main` renders in A. A control change sent to B changes the frames A renders and those a viewer on C
-receives; gaze sent to C, and gaze that C estimates from webcam frames, moves A's picture; when A is killed, B or C renders `main` again within 5 s with
-the same settings and the viewer on C, still on its first connection, gets frames again."""
+receives; gaze sent to C, and gaze that C estimates from webcam frames, moves A's picture; when A is
+killed, B or C renders `main` again within 5 s with the same settings and the viewer on C, still on its
+first connection, gets frames again."""
 import json
 import subprocess
 import sys
