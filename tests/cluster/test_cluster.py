@@ -267,6 +267,12 @@ def test_killing_the_rendering_process_moves_the_channel_and_the_viewer_keeps_wa
     viewer = Viewer(c.url + "/stream/main.mjpg")
     try:
         assert viewer.frame_after(0, 10) is not None
+        sio_c = client(c)  # the settings A must hand on: the spotlight, the gaze on the right
+        try:
+            assert sio_c.call("control", SPOTLIGHT, timeout=10)["ok"]
+            assert sio_c.call("gaze", {"x": 0.85, "y": 0.5}, timeout=10)["ok"]
+        finally:
+            sio_c.disconnect()
         time.sleep(1.5)  # the holder writes the newest gaze to Redis once per lease renewal (1 s)
         a.proc.kill()  # SIGKILL: no goodbye, the lease just stops being renewed
         a.proc.wait()
