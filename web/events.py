@@ -19,7 +19,7 @@ from .acks import acked
 from .authority import authority, connections, principal, principal_of, require, rights, role
 from .connections import Connection
 from .context import gaze_room, manager, room, trackers
-from .routing import CONTROL_FIELDS, cluster, route, sample_args
+from .routing import CONTROL_FIELDS, cluster, drive, route
 
 PROTOCOL = 1
 
@@ -136,7 +136,7 @@ class GazecastNamespace(Namespace):
             raise RequestError("bad_request", "'source' must be 'mouse' or 'external'")
         sample = GazeSample(t=t, x=unit(payload, "x"), y=unit(payload, "y"),
                             source=source, t_server=time.time())
-        route(channel, "gaze", sample_args(sample))  # acknowledged once the rendering process has it
+        drive(channel, sample, wait=True)  # acknowledged once the rendering process has it
         self.keep(channel, sample)  # into the user's recording, if one runs (web/record_events.py)
         emit("gaze", {"channel": channel.name, **sample.to_dict()}, to=gaze_room(channel.name), include_self=False)
         return None

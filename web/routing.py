@@ -22,13 +22,14 @@ def route(channel, op: str, args: dict, wait: bool = True) -> dict | None:
     return here.call(channel, op, args, wait=wait)
 
 
-def drive(channel, sample: GazeSample) -> None:
-    """Hand a tracked gaze sample to the channel where it renders, without waiting for the ack."""
+def drive(channel, sample: GazeSample, wait: bool = False) -> None:
+    """Hand a gaze sample to the channel where it renders: here the sample itself, elsewhere its JSON
+    (with wait, returning once the rendering process has it)."""
     here = cluster()
     if here is None:
         channel.set_gaze(sample)
     else:
-        here.call(channel, "gaze", sample_args(sample), wait=False)
+        here.call(channel, "gaze", sample_args(sample), wait=wait)
 
 
 def apply(channel, op: str, args: dict) -> dict:
